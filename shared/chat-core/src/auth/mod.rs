@@ -1,0 +1,14 @@
+//! Credentials: password hashing, signed tokens and single-use tickets.
+//!
+//! - [`passwords`]: argon2id hashing; verification costs the same for unknown users.
+//! - [`tokens`]: JWTs with a pinned algorithm, issuer, audience, expiry and the
+//!   identity's token version (bumping it revokes every earlier token).
+//! - [`secrets`]: random single-use secrets (WebSocket tickets, invite codes), stored
+//!   only as their sha256.
+
+pub mod passwords;
+pub mod secrets;
+pub mod tokens;
+
+pub use passwords::PasswordHasher;
+pub use tokens::{Claims, TokenConfig, TokenSigner};

@@ -1,0 +1,24 @@
+//! Domain model: what the product talks about.
+//!
+//! - [`identity`]: who someone is (admin-owned) and their profile (self-owned).
+//! - [`room`]: rooms, members and the views clients receive.
+//! - [`issue`]: the customer problem a room is about.
+//! - [`message`]: messages with per-room sequence numbers.
+//! - [`connection`]: open WebSocket connections.
+//! - [`text`]: validated user text with length limits.
+
+pub mod connection;
+pub mod identity;
+pub mod issue;
+pub mod message;
+pub mod room;
+pub mod text;
+
+pub use connection::{Connection, RoomConnection};
+pub use identity::{AccountKind, Identity, IdentityView, Profile, Role, Tier, UserRecord};
+pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus};
+pub use message::{
+    Author, AuthorKind, ContentType, Delivery, Message, MessageStatus, NewMessage, Visibility,
+};
+pub use room::{Member, Participant, ParticipantKind, Room, RoomKind, RoomStatus, RoomView};
+pub use text::{DisplayName, MessageText, Title};

@@ -1,0 +1,148 @@
+//! Who may do what. Pure decisions over identities, rooms and memberships; the service
+//! gathers the facts from the store and asks here. Each rule is one function named after
+//! the rule, so a reader finds it by name and the authorization tests target it.
+
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Identity, Member, Message, ParticipantKind, Room, RoomKind, RoomStatus};
+
+/// Only employees open rooms (guests arrive by invitation).
+pub fn may_create_room(actor: &Identity) -> CoreResult<()> {
+    if actor.is_employee() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("only employees can create rooms"))
+    }
+}
+
+/// Member-only actions (get, history, send, typing, leave).
+pub fn must_be_member(is_member: bool) -> CoreResult<()> {
+    if is_member {
+        Ok(())
+    } else {
+        // Same answer whether the room exists or not: non-members learn nothing.
+        Err(CoreError::not_found("no such room"))
+    }
+}
+
+/// Employees join open `group` rooms on their own; `solo` rooms are invite-only.
+pub fn may_join(actor: &Identity, room: &Room) -> CoreResult<()> {
+    if !actor.is_employee() {
+        return Err(CoreError::forbidden("only employees can join rooms"));
+    }
+    if room.kind == RoomKind::Solo {
+        return Err(CoreError::forbidden(
+            "solo rooms are invite-only; ask a member to invite you",
+        ));
+    }
+    must_be_open(room)
+}
+
+/// Invitations and removals are made by employee members.
+pub fn may_manage_members(actor: &Identity, actor_is_member: bool) -> CoreResult<()> {
+    if !actor.is_employee() {
+        return Err(CoreError::forbidden(
+            "only employees can invite or remove members",
+        ));
+    }
+    must_be_member(actor_is_member)
+}
+
+/// `room.invite` adds employees only; guests come through invite codes.
+pub fn may_be_invited(target: &Identity) -> CoreResult<()> {
+    if !target.enabled {
+        return Err(CoreError::not_found("no such user"));
+    }
+    if !target.is_employee() {
+        return Err(CoreError::forbidden(
+            "guests join through an invite code, not room.invite",
+        ));
+    }
+    Ok(())
+}
+
+/// Concluded rooms are read-only.
+pub fn must_be_open(room: &Room) -> CoreResult<()> {
+    match room.status {
+        RoomStatus::Open => Ok(()),
+        RoomStatus::Concluded => Err(CoreError::conflict("the room is concluded")),
+    }
+}
+
+/// Guests may not post employee-only messages.
+pub fn may_post_with_visibility(actor: &Identity, message_visibility_employees: bool) -> CoreResult<()> {
+    if message_visibility_employees && !actor.is_employee() {
+        return Err(CoreError::forbidden(
+            "guests cannot post employees-only messages",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a viewer sees a message (events, history, transcripts).
+pub fn may_see(viewer: &Identity, message: &Message) -> bool {
+    message.visible_to(viewer.kind)
+}
+
+/// DESIGN §3 "a guest is never alone": after the change, a room holding a guest must
+/// still hold an employee. Adapters enforce the same predicate atomically inside
+/// `RoomStore::remove_member`; this function is the rule's single statement for
+/// checks made before a change and for the contract tests.
+pub fn guest_never_alone(members_after: &[Member]) -> bool {
+    let has_guest = members_after
+        .iter()
+        .any(|m| m.kind == ParticipantKind::Guest);
+    let has_employee = members_after
+        .iter()
+        .any(|m| m.kind == ParticipantKind::Employee);
+    !has_guest || has_employee
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::model::{AccountKind, Tier};
+    use chrono::Utc;
+
+    fn member(id: &str, kind: ParticipantKind) -> Member {
+        Member {
+            id: id.into(),
+            kind,
+            display_name: id.into(),
+            tier: None,
+            joined_at: Utc::now(),
+        }
+    }
+
+    fn identity(kind: AccountKind) -> Identity {
+        Identity {
+            user_id: UserId::parse("u").unwrap(),
+            username: "u".into(),
+            kind,
+            tier: Some(Tier::T1),
+            roles: vec![],
+            enabled: true,
+            token_version: 0,
+            guest_room: None,
+            guest_issue: None,
+        }
+    }
+
+    #[test]
+    fn a_guest_with_only_a_robot_is_alone() {
+        use ParticipantKind::*;
+        assert!(guest_never_alone(&[]));
+        assert!(guest_never_alone(&[member("e", Employee)]));
+        assert!(guest_never_alone(&[member("g", Guest), member("e", Employee)]));
+        assert!(!guest_never_alone(&[member("g", Guest)]));
+        assert!(!guest_never_alone(&[member("g", Guest), member("r", Robot)]));
+    }
+
+    #[test]
+    fn guests_cannot_create_rooms_or_post_employee_only() {
+        assert!(may_create_room(&identity(AccountKind::Guest)).is_err());
+        assert!(may_create_room(&identity(AccountKind::Employee)).is_ok());
+        assert!(may_post_with_visibility(&identity(AccountKind::Guest), true).is_err());
+        assert!(may_post_with_visibility(&identity(AccountKind::Guest), false).is_ok());
+    }
+}

@@ -1,0 +1,293 @@
+//! Ports: what the core needs from the outside world, as small capability traits.
+//!
+//! Adapters implement them: `chat-embedded` (SQLite, local folder, in-process queue and
+//! push), `chat-aws` (DynamoDB, S3, SQS, API Gateway Management), and
+//! [`crate::testkit::memory`] for fast tests. Each port has one contract test suite in
+//! [`crate::testkit`] that every adapter runs.
+//!
+//! Errors: adapters report failures as [`CoreError::Storage`] (or `Unavailable` when the
+//! backend is throttling/unreachable); semantic outcomes that the domain acts on
+//! (duplicate username, stale connection, a guest left alone) are typed values or
+//! specific `CoreError` variants documented on each method.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreResult;
+use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
+use crate::model::{
+    Connection, Identity, Issue, Member, Message, NewMessage, Profile, Room, RoomConnection,
+    RoomStatus, UserRecord,
+};
+
+// ---------------------------------------------------------------------------------------
+// Store
+// ---------------------------------------------------------------------------------------
+
+/// Accounts: identity, profile, credential.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Adds a user. A taken username (case-insensitive) → `CoreError::Conflict`.
+    async fn insert_user(&self, user: &UserRecord) -> CoreResult<()>;
+    async fn user_by_id(&self, id: &UserId) -> CoreResult<Option<UserRecord>>;
+    /// Case-insensitive lookup.
+    async fn user_by_username(&self, username: &str) -> CoreResult<Option<UserRecord>>;
+    /// Replaces identity fields (kind, tier, roles, enabled, token version, guest scope)
+    /// and the password hash. Unknown user → `CoreError::NotFound`.
+    async fn update_identity(&self, identity: &Identity, password_hash: Option<&str>)
+    -> CoreResult<()>;
+    /// Replaces the profile only. Unknown user → `CoreError::NotFound`.
+    async fn update_profile(&self, user: &UserId, profile: &Profile) -> CoreResult<()>;
+    /// Every account, ordered by username.
+    async fn list_users(&self) -> CoreResult<Vec<UserRecord>>;
+}
+
+/// Result of a guarded membership removal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    NotAMember,
+    /// Refused: the member is the room's last employee and a guest remains.
+    WouldLeaveGuestAlone,
+}
+
+/// Rooms, their members and issues.
+#[async_trait]
+pub trait RoomStore: Send + Sync {
+    /// Creates a room with its first member, and the issue when it is new (`issue` is
+    /// `Some` only for a new issue; otherwise the room id is appended to the existing
+    /// issue's `room_ids`). Atomic.
+    async fn create_room(
+        &self,
+        room: &Room,
+        first_member: &Member,
+        new_issue: Option<&Issue>,
+    ) -> CoreResult<()>;
+    async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>>;
+    /// Updates status, conclusion and title. Never touches `last_seq`.
+    async fn update_room(&self, room: &Room) -> CoreResult<()>;
+    /// Rooms that `member` belongs to, newest first.
+    async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>>;
+    /// Every room with the given status (`None` = all), newest first.
+    async fn list_rooms(&self, status: Option<RoomStatus>) -> CoreResult<Vec<Room>>;
+
+    async fn members(&self, room: &RoomId) -> CoreResult<Vec<Member>>;
+    async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool>;
+    /// Adds a member; `false` when already a member (nothing changes).
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool>;
+    /// Removes a member unless that would leave a guest without any employee
+    /// (DESIGN §3 "a guest is never alone"). The check and the removal are one atomic
+    /// step, so two employees leaving at once cannot strand a guest.
+    async fn remove_member(&self, room: &RoomId, member: &str) -> CoreResult<Removal>;
+
+    async fn issue(&self, id: &IssueId) -> CoreResult<Option<Issue>>;
+    /// Inserts or replaces an issue.
+    async fn save_issue(&self, issue: &Issue) -> CoreResult<()>;
+}
+
+/// Outcome of appending a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// A new message with the next sequence number.
+    Created(Message),
+    /// The same author already sent this `clientMsgId` in this room: the original.
+    Existing(Message),
+}
+
+impl Appended {
+    pub fn message(&self) -> &Message {
+        match self {
+            Appended::Created(m) | Appended::Existing(m) => m,
+        }
+    }
+    pub fn into_message(self) -> Message {
+        match self {
+            Appended::Created(m) | Appended::Existing(m) => m,
+        }
+    }
+}
+
+/// A page request over a room's messages, ascending by `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    /// Only messages with `seq > after_seq`.
+    pub after_seq: Option<u64>,
+    /// Only messages with `seq < before_seq`. With only `before_seq`, the page is the
+    /// `limit` messages just before it (still returned in ascending order).
+    pub before_seq: Option<u64>,
+    pub limit: usize,
+    /// `false` drops `employees`-only messages (for guests).
+    pub include_employee_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    /// More messages exist in the paging direction.
+    pub has_more: bool,
+}
+
+/// Messages.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Commits a message with the room's next `seq` (gapless, in commit order) and
+    /// bumps the room's `last_seq`/`last_message_at` in the same atomic step. When
+    /// `client_msg_id` is set and the same author already used it in the room, returns
+    /// [`Appended::Existing`] and writes nothing. Unknown room → `NotFound`.
+    async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended>;
+    async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>>;
+    /// Replaces status, text, data and `updated_at` (batch-delay completion, stream end).
+    async fn update_message(&self, message: &Message) -> CoreResult<()>;
+    async fn messages_page(&self, room: &RoomId, query: &PageQuery) -> CoreResult<Page>;
+    /// The message `author` sent with `client_msg_id`, if any.
+    async fn message_by_client_id(
+        &self,
+        room: &RoomId,
+        author: &str,
+        client_msg_id: &ClientMsgId,
+    ) -> CoreResult<Option<Message>>;
+}
+
+/// Open connections and who receives a room's events.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    async fn put_connection(&self, connection: &Connection) -> CoreResult<()>;
+    async fn connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>>;
+    /// Removes the connection and its observer entries; returns what was removed.
+    async fn delete_connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>>;
+    async fn connections_of(&self, user: &UserId) -> CoreResult<Vec<Connection>>;
+    /// Every connection that receives `room`'s events: each connection of each member,
+    /// plus observers. One query on every backend; cost independent of other rooms.
+    async fn room_connections(&self, room: &RoomId) -> CoreResult<Vec<RoomConnection>>;
+    /// The subset of `users` with at least one open connection.
+    async fn online_users(&self, users: &[MemberId]) -> CoreResult<HashSet<MemberId>>;
+    /// Registers a silent observer (supervisor) of a room.
+    async fn add_observer(&self, room: &RoomId, connection: &ConnectionId) -> CoreResult<()>;
+}
+
+/// Single-use secrets: WebSocket tickets (and, later, guest invites). Stored hashed.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    async fn put_ticket(
+        &self,
+        ticket_hash: &str,
+        user: &UserId,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<()>;
+    /// Consumes the ticket atomically: the first caller before `expires_at` gets the
+    /// user; every later caller (or any caller after expiry) gets `None`.
+    async fn take_ticket(&self, ticket_hash: &str, now: DateTime<Utc>)
+    -> CoreResult<Option<UserId>>;
+}
+
+/// Everything the core stores, in one object.
+pub trait Store: UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore {}
+impl<T> Store for T where T: UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore {}
+
+// ---------------------------------------------------------------------------------------
+// Push
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The connection no longer exists (API Gateway answers 410 Gone). The caller
+    /// deletes it from the store and carries on.
+    #[error("connection is gone")]
+    Gone,
+    #[error("push failed: {0}")]
+    Failed(#[source] crate::error::BoxError),
+}
+
+/// Sends frames to open WebSocket connections (API Gateway Management API semantics).
+#[async_trait]
+pub trait Push: Send + Sync {
+    /// `PostToConnection`: one text frame to one connection.
+    async fn post(&self, connection: &ConnectionId, frame: &str) -> Result<(), PushError>;
+    /// `DeleteConnection`: closes the socket (revocation, disabled account).
+    async fn close(&self, connection: &ConnectionId) -> Result<(), PushError>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs
+// ---------------------------------------------------------------------------------------
+
+/// A unit of background work. Serialized as JSON onto the queue, so variants must stay
+/// backward compatible while old jobs may still be queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "camelCase")]
+pub enum Job {
+    /// Complete a `batch-delay` / `streaming` robot answer.
+    #[serde(rename_all = "camelCase")]
+    RobotAnswer {
+        room_id: RoomId,
+        request_id: MessageId,
+        response_id: MessageId,
+        robot: String,
+    },
+    /// Conclude the room `guest-disengaged` if the guest is still away when it runs.
+    #[serde(rename_all = "camelCase")]
+    GuestAwayCheck { room_id: RoomId, guest: UserId },
+}
+
+/// Enqueues background work (SQS on AWS, an in-process queue locally).
+#[async_trait]
+pub trait Jobs: Send + Sync {
+    /// Enqueues `job`, delivered no earlier than `delay` from now.
+    async fn enqueue(&self, job: &Job, delay: Duration) -> CoreResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Blobs
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub size: u64,
+    pub content_type: String,
+    /// Hex sha256 of the content.
+    pub sha256: String,
+}
+
+/// File content (S3 on AWS, a local folder locally).
+#[async_trait]
+pub trait Blobs: Send + Sync {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> CoreResult<BlobMeta>;
+    async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>>;
+    async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>>;
+    async fn delete(&self, key: &str) -> CoreResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Clock and ids
+// ---------------------------------------------------------------------------------------
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Makes new ids. ULIDs in production (sortable by creation time); tests may count.
+pub trait IdGen: Send + Sync {
+    /// A new id with a short type prefix, e.g. `room_01J…`.
+    fn new_id(&self, prefix: &str) -> String;
+}
+
+pub struct UlidGen;
+
+impl IdGen for UlidGen {
+    fn new_id(&self, prefix: &str) -> String {
+        format!("{prefix}_{}", ulid::Ulid::new())
+    }
+}

@@ -1,0 +1,120 @@
+//! Client → server actions (PROTOCOL §3), one variant per `action`.
+//!
+//! Unknown fields are ignored (clients may be newer than the server); missing required
+//! fields and wrong types are `bad_request` with serde's explanation.
+
+use serde::Deserialize;
+
+use crate::ids::{ClientMsgId, IssueId, MessageId, RoomId, UserId};
+use crate::model::{RoomKind, Visibility};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "action")]
+pub enum ClientAction {
+    #[serde(rename = "ping")]
+    Ping,
+    #[serde(rename = "room.create")]
+    RoomCreate(RoomCreate),
+    #[serde(rename = "room.list")]
+    RoomList,
+    #[serde(rename = "room.get")]
+    RoomGet(RoomRef),
+    #[serde(rename = "room.join")]
+    RoomJoin(RoomRef),
+    #[serde(rename = "room.leave")]
+    RoomLeave(RoomRef),
+    #[serde(rename = "room.invite")]
+    RoomInvite(RoomUser),
+    #[serde(rename = "room.remove")]
+    RoomRemove(RoomUser),
+    #[serde(rename = "message.send")]
+    MessageSend(MessageSend),
+    #[serde(rename = "history.get")]
+    HistoryGet(HistoryGet),
+    #[serde(rename = "typing")]
+    Typing(RoomRef),
+}
+
+impl ClientAction {
+    /// The protocol name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientAction::Ping => "ping",
+            ClientAction::RoomCreate(_) => "room.create",
+            ClientAction::RoomList => "room.list",
+            ClientAction::RoomGet(_) => "room.get",
+            ClientAction::RoomJoin(_) => "room.join",
+            ClientAction::RoomLeave(_) => "room.leave",
+            ClientAction::RoomInvite(_) => "room.invite",
+            ClientAction::RoomRemove(_) => "room.remove",
+            ClientAction::MessageSend(_) => "message.send",
+            ClientAction::HistoryGet(_) => "history.get",
+            ClientAction::Typing(_) => "typing",
+        }
+    }
+}
+
+/// Every action name this server understands (for the `bad_request` on unknown ones).
+pub const ACTION_NAMES: &[&str] = &[
+    "ping",
+    "room.create",
+    "room.list",
+    "room.get",
+    "room.join",
+    "room.leave",
+    "room.invite",
+    "room.remove",
+    "message.send",
+    "history.get",
+    "typing",
+];
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewIssue {
+    pub title: String,
+    pub customer_name: Option<String>,
+    pub form_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomCreate {
+    pub kind: RoomKind,
+    pub title: String,
+    pub issue_id: Option<IssueId>,
+    pub issue: Option<NewIssue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRef {
+    pub room_id: RoomId,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomUser {
+    pub room_id: RoomId,
+    pub user_id: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSend {
+    pub room_id: RoomId,
+    pub client_msg_id: ClientMsgId,
+    pub text: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+    pub reply_to: Option<MessageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryGet {
+    pub room_id: RoomId,
+    pub after_seq: Option<u64>,
+    pub before_seq: Option<u64>,
+    pub limit: Option<usize>,
+}

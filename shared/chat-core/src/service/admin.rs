@@ -1,0 +1,178 @@
+//! The allowed-users list. One code path for the admin CLI and the admin routes:
+//! both call these methods.
+
+use serde::Deserialize;
+use tracing::info;
+
+use crate::error::{CoreError, CoreResult};
+use crate::ids::UserId;
+use crate::model::{AccountKind, DisplayName, Identity, Profile, Role, Tier, UserRecord};
+use crate::service::App;
+
+/// Minimum password length for employees.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// A new employee account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewEmployee {
+    pub username: String,
+    pub password: String,
+    pub tier: Tier,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    pub display_name: String,
+}
+
+/// Identity changes an admin may make.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdentityPatch {
+    pub enabled: Option<bool>,
+    pub tier: Option<Tier>,
+    pub roles: Option<Vec<Role>>,
+    #[serde(default)]
+    pub revoke_tokens: bool,
+}
+
+fn valid_username(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+impl App {
+    /// Adds an employee. Taken username → `Conflict`.
+    pub async fn add_employee(&self, new: NewEmployee) -> CoreResult<UserRecord> {
+        let username = new.username.trim().to_ascii_lowercase();
+        if !valid_username(&username) {
+            return Err(CoreError::bad_request(
+                "username: 2-64 characters of a-z, 0-9, '.', '_' or '-'",
+            ));
+        }
+        if new.password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(CoreError::bad_request(format!(
+                "password must be at least {MIN_PASSWORD_LEN} characters"
+            )));
+        }
+        let display_name = DisplayName::parse(new.display_name)?.into_inner();
+        let mut roles = new.roles;
+        roles.sort();
+        roles.dedup();
+        let record = UserRecord {
+            identity: Identity {
+                user_id: UserId::parse(self.new_id("usr"))?,
+                username,
+                kind: AccountKind::Employee,
+                tier: Some(new.tier),
+                roles,
+                enabled: true,
+                token_version: 0,
+                guest_room: None,
+                guest_issue: None,
+            },
+            profile: Profile {
+                display_name,
+                avatar_file_id: None,
+            },
+            password_hash: Some(self.hasher.hash(&new.password)?),
+            created_at: self.deps.clock.now(),
+        };
+        self.deps.store.insert_user(&record).await?;
+        info!(user_id = %record.identity.user_id, username = %record.identity.username, "employee added");
+        Ok(record)
+    }
+
+    /// Adds the employee unless the username exists (demo seeding, idempotent).
+    pub async fn ensure_employee(&self, new: NewEmployee) -> CoreResult<UserRecord> {
+        if let Some(existing) = self.deps.store.user_by_username(&new.username).await? {
+            return Ok(existing);
+        }
+        match self.add_employee(new.clone()).await {
+            Err(CoreError::Conflict(_)) => self
+                .deps
+                .store
+                .user_by_username(&new.username)
+                .await?
+                .ok_or_else(|| CoreError::Internal("user vanished while seeding".into())),
+            other => other,
+        }
+    }
+
+    pub async fn list_accounts(&self) -> CoreResult<Vec<UserRecord>> {
+        self.deps.store.list_users().await
+    }
+
+    /// Finds an account by id or username (the CLI accepts either).
+    pub async fn find_account(&self, id_or_username: &str) -> CoreResult<UserRecord> {
+        if let Ok(id) = UserId::parse(id_or_username) {
+            if let Some(u) = self.deps.store.user_by_id(&id).await? {
+                return Ok(u);
+            }
+        }
+        self.deps
+            .store
+            .user_by_username(id_or_username)
+            .await?
+            .ok_or_else(|| CoreError::not_found("no such user"))
+    }
+
+    /// Applies an identity patch. Disabling or revoking bumps the token version (every
+    /// issued token stops working) and closes the user's open sockets.
+    pub async fn update_identity(&self, user_id: &UserId, patch: IdentityPatch) -> CoreResult<UserRecord> {
+        let mut user = self
+            .deps
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("no such user"))?;
+        let id = &mut user.identity;
+        if let Some(tier) = patch.tier {
+            if id.kind != AccountKind::Employee {
+                return Err(CoreError::bad_request("only employees have a tier"));
+            }
+            id.tier = Some(tier);
+        }
+        if let Some(mut roles) = patch.roles {
+            if id.kind != AccountKind::Employee && !roles.is_empty() {
+                return Err(CoreError::bad_request("only employees have roles"));
+            }
+            roles.sort();
+            roles.dedup();
+            id.roles = roles;
+        }
+        let disabling = patch.enabled == Some(false) && id.enabled;
+        if let Some(enabled) = patch.enabled {
+            id.enabled = enabled;
+        }
+        let cut_off = disabling || patch.revoke_tokens;
+        if cut_off {
+            id.token_version = id.token_version.saturating_add(1);
+        }
+        self.deps
+            .store
+            .update_identity(&user.identity, user.password_hash.as_deref())
+            .await?;
+        info!(user_id = %user_id, disabled = disabling, revoked = patch.revoke_tokens, "identity updated");
+        if cut_off {
+            let open = self.deps.store.connections_of(user_id).await?;
+            self.close_connections(&open).await;
+        }
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_username;
+
+    #[test]
+    fn usernames_are_lowercase_slugs() {
+        assert!(valid_username("alice"));
+        assert!(valid_username("a.b-c_1"));
+        assert!(!valid_username("A"));
+        assert!(!valid_username("has space"));
+        assert!(!valid_username("x"));
+    }
+}

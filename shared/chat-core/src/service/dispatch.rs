@@ -1,0 +1,130 @@
+//! One WebSocket frame in, exactly one reply out (for frames with a `requestId`).
+//!
+//! Order of checks: size → rate → parse → who is asking (re-read from the store) →
+//! the action. Every failure becomes a typed error reply; the connection stays open.
+
+use serde_json::{Value, json};
+use tracing::{Instrument, info_span, warn};
+
+use crate::error::{CoreError, CoreResult};
+use crate::ids::ConnectionId;
+use crate::model::UserRecord;
+use crate::protocol::events::{FrameError, Reply, ServerEvent, to_frame};
+use crate::protocol::{ClientAction, ParsedFrame, parse_frame};
+use crate::service::App;
+
+impl App {
+    /// `$default` route: handles one frame from `connection`. Replies and events go out
+    /// through the `Push` port, exactly as on API Gateway.
+    pub async fn handle_frame(&self, connection: &ConnectionId, raw: &str) {
+        let span = info_span!("frame", connection_id = %connection, action = tracing::field::Empty);
+        async {
+            if raw.len() > self.config.limits.frame_bytes {
+                let err = CoreError::PayloadTooLarge(format!(
+                    "frame is {} bytes; the limit is {}",
+                    raw.len(),
+                    self.config.limits.frame_bytes
+                ));
+                // A too-large frame is not parsed; its requestId is recovered only when
+                // it sits near the start, which is where clients put it.
+                match sniff_request_id(raw) {
+                    Some(id) => self.reply(connection, Reply::err(id, &err)).await,
+                    None => self.send_frame(connection, &to_frame(&FrameError::new(&err))).await,
+                }
+                return;
+            }
+            let (request_id, action) = match parse_frame(raw) {
+                ParsedFrame::Garbage(err) => {
+                    self.send_frame(connection, &to_frame(&FrameError::new(&err))).await;
+                    return;
+                }
+                ParsedFrame::Request { request_id, action } => (request_id, action),
+            };
+            let outcome = if self.rate.allow(connection) {
+                match action {
+                    Ok(action) => {
+                        tracing::Span::current().record("action", action.name());
+                        self.run_action(connection, action).await
+                    }
+                    Err(e) => Err(e),
+                }
+            } else {
+                Err(CoreError::RateLimited)
+            };
+            match (request_id, outcome) {
+                (Some(id), Ok(data)) => self.reply(connection, Reply::ok(id, data)).await,
+                (Some(id), Err(err)) => {
+                    log_failure(&err);
+                    self.reply(connection, Reply::err(id, &err)).await
+                }
+                (None, Ok(_)) => {}
+                (None, Err(err)) => {
+                    log_failure(&err);
+                    self.send_frame(connection, &to_frame(&FrameError::new(&err))).await
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn reply(&self, connection: &ConnectionId, reply: Reply) {
+        self.send_frame(connection, &to_frame(&reply)).await;
+    }
+
+    async fn run_action(&self, connection: &ConnectionId, action: ClientAction) -> CoreResult<Value> {
+        if let ClientAction::Ping = action {
+            // Keep-alive must stay cheap: no store reads.
+            self.send_frame(connection, &to_frame(&ServerEvent::Pong)).await;
+            return Ok(json!({}));
+        }
+        let actor: UserRecord = self.actor(connection).await?;
+        let id = &actor.identity;
+        match action {
+            ClientAction::Ping => Ok(json!({})),
+            ClientAction::RoomCreate(req) => self.room_create(&actor, req).await,
+            ClientAction::RoomList => self.room_list(id).await,
+            ClientAction::RoomGet(req) => self.room_get(id, &req.room_id).await,
+            ClientAction::RoomJoin(req) => self.room_join(&actor, &req.room_id).await,
+            ClientAction::RoomLeave(req) => self.room_leave(&actor, &req.room_id).await,
+            ClientAction::RoomInvite(req) => self.room_invite(&actor, &req.room_id, &req.user_id).await,
+            ClientAction::RoomRemove(req) => self.room_remove(&actor, &req.room_id, &req.user_id).await,
+            ClientAction::MessageSend(req) => self.message_send(&actor, req).await,
+            ClientAction::HistoryGet(req) => self.history_get(id, req).await,
+            ClientAction::Typing(req) => self.typing(id, &req.room_id).await,
+        }
+    }
+}
+
+/// Finds `"requestId":"…"` in the first KiB of an oversized frame.
+fn sniff_request_id(raw: &str) -> Option<String> {
+    let head = raw.get(..raw.len().min(1024)).unwrap_or("");
+    let start = head.find("\"requestId\"")? + "\"requestId\"".len();
+    let rest = head[start..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let id = &rest[..end];
+    (!id.is_empty() && id.len() <= crate::protocol::frame::MAX_REQUEST_ID_LEN && !id.contains('\\'))
+        .then(|| id.to_string())
+}
+
+fn log_failure(err: &CoreError) {
+    match err {
+        CoreError::Storage { .. } | CoreError::Internal(_) => {
+            warn!(error = %err, source = ?std::error::Error::source(err), "action failed")
+        }
+        _ => tracing::debug!(error = %err, "action refused"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff_request_id;
+
+    #[test]
+    fn request_id_is_recovered_from_the_head_of_a_big_frame() {
+        let big = format!(r#"{{"action":"message.send","requestId": "r-9","text":"{}"}}"#, "x".repeat(40_000));
+        assert_eq!(sniff_request_id(&big).as_deref(), Some("r-9"));
+        assert_eq!(sniff_request_id(&"x".repeat(40_000)), None);
+    }
+}

@@ -1,0 +1,116 @@
+//! Use cases. [`App`] holds the ports and configuration; each module adds the methods
+//! of one concern:
+//!
+//! - [`session`]: login, token checks, WebSocket tickets, connect / disconnect.
+//! - [`dispatch`]: one WebSocket frame → rate limit → action → exactly one reply.
+//! - [`rooms`]: create, list, get, join, leave, invite, remove.
+//! - [`messages`]: send, history, typing.
+//! - [`users`]: `/me`, profile, the employee directory.
+//! - [`admin`]: the allowed-users list (shared by the admin CLI and admin routes).
+//! - [`fanout`]: pushing events to the connections allowed to see them.
+
+pub mod admin;
+pub mod dispatch;
+pub mod fanout;
+pub mod messages;
+pub mod rooms;
+pub mod session;
+pub mod users;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::auth::{PasswordHasher, TokenConfig, TokenSigner};
+use crate::error::CoreResult;
+use crate::limits::RateLimiter;
+use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Store};
+
+/// Size and rate limits (PROTOCOL §5 defaults).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest WebSocket frame accepted, in bytes.
+    pub frame_bytes: usize,
+    /// Largest message text, in bytes.
+    pub text_bytes: usize,
+    /// Sustained actions per second per connection (`0` = off).
+    pub actions_per_second: u32,
+    /// Bucket size (burst).
+    pub burst: u32,
+    /// Most messages in one history page.
+    pub history_max: usize,
+    /// Page size when the client does not ask.
+    pub history_default: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            frame_bytes: 32 * 1024,
+            text_bytes: crate::model::text::MAX_MESSAGE_BYTES,
+            actions_per_second: 20,
+            burst: 40,
+            history_max: 200,
+            history_default: 50,
+        }
+    }
+}
+
+/// Everything read from configuration once at startup.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tokens: TokenConfig,
+    /// Lifetime of a WebSocket ticket (PROTOCOL: ≤ 60 s).
+    pub ticket_ttl: Duration,
+    /// Browser origins allowed to open a WebSocket. A handshake without an `Origin`
+    /// header (non-browser clients) is always allowed; `*` allows every origin.
+    pub allowed_origins: Vec<String>,
+    pub limits: Limits,
+}
+
+/// The adapters behind the ports.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub push: Arc<dyn Push>,
+    pub jobs: Arc<dyn Jobs>,
+    pub blobs: Arc<dyn Blobs>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+}
+
+/// The application: ports, configuration and the use cases as methods.
+pub struct App {
+    pub(crate) deps: Deps,
+    pub(crate) config: Config,
+    pub(crate) signer: TokenSigner,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) rate: RateLimiter,
+}
+
+impl App {
+    /// Builds the app; fails on invalid configuration (e.g. a short signing secret).
+    pub fn new(deps: Deps, config: Config, hasher: PasswordHasher) -> CoreResult<Self> {
+        let signer = TokenSigner::new(config.tokens.clone())?;
+        let rate = RateLimiter::new(config.limits.actions_per_second, config.limits.burst);
+        Ok(App {
+            deps,
+            config,
+            signer,
+            hasher,
+            rate,
+        })
+    }
+
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn new_id(&self, prefix: &str) -> String {
+        self.deps.ids.new_id(prefix)
+    }
+}

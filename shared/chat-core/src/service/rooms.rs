@@ -1,0 +1,240 @@
+//! Room use cases: create, list, get, join, leave, invite, remove.
+//!
+//! Membership changes post a system message (the transcript shows who came and went)
+//! and a `room.updated` event to everyone in the room.
+
+use serde_json::{Value, json};
+use tracing::info;
+
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{IssueId, RoomId, UserId};
+use crate::model::{
+    Identity, Issue, IssueEvent, IssueStatus, Member, ParticipantKind, Room, RoomStatus, Tier,
+    Title, UserRecord,
+};
+use crate::policy;
+use crate::ports::Removal;
+use crate::protocol::actions::RoomCreate;
+use crate::protocol::events::ServerEvent;
+use crate::service::App;
+
+/// A user as a room member.
+pub fn member_of(user: &UserRecord, at: chrono::DateTime<chrono::Utc>) -> Member {
+    Member {
+        id: user.identity.user_id.to_string(),
+        kind: match user.identity.kind {
+            crate::model::AccountKind::Employee => ParticipantKind::Employee,
+            crate::model::AccountKind::Guest => ParticipantKind::Guest,
+        },
+        display_name: user.profile.display_name.clone(),
+        tier: user.identity.tier,
+        joined_at: at,
+    }
+}
+
+impl App {
+    /// The room if `actor` is a member; `not_found` otherwise (no existence leak).
+    pub(crate) async fn member_room(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Room> {
+        let is_member = self.deps.store.is_member(room_id, actor.user_id.as_str()).await?;
+        policy::must_be_member(is_member)?;
+        self.deps
+            .store
+            .room(room_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("no such room"))
+    }
+
+    pub(crate) async fn room_create(&self, actor: &UserRecord, req: RoomCreate) -> CoreResult<Value> {
+        let id = &actor.identity;
+        policy::may_create_room(id)?;
+        let title = Title::parse(req.title)?.into_inner();
+        let now = self.deps.clock.now();
+        let room_id = RoomId::parse(self.new_id("room"))?;
+        let (issue, new_issue) = match (req.issue_id, req.issue) {
+            (Some(_), Some(_)) => {
+                return Err(CoreError::bad_request("give either issueId or issue, not both"));
+            }
+            (Some(issue_id), None) => {
+                let mut issue = self
+                    .deps
+                    .store
+                    .issue(&issue_id)
+                    .await?
+                    .ok_or_else(|| CoreError::not_found("no such issue"))?;
+                if issue.status == IssueStatus::Concluded {
+                    return Err(CoreError::conflict("the issue is concluded"));
+                }
+                issue.room_ids.push(room_id.clone());
+                issue.history.push(IssueEvent {
+                    at: now,
+                    event: "room-added".into(),
+                    by: id.user_id.to_string(),
+                    note: None,
+                });
+                (issue, false)
+            }
+            (None, new) => {
+                let (issue_title, customer_name, form_id) = match new {
+                    Some(n) => (
+                        Title::parse(n.title)?.into_inner(),
+                        n.customer_name.filter(|s| !s.trim().is_empty()),
+                        n.form_id.filter(|s| !s.trim().is_empty()),
+                    ),
+                    None => (title.clone(), None, None),
+                };
+                let issue = Issue {
+                    id: IssueId::parse(self.new_id("iss"))?,
+                    title: issue_title,
+                    customer_name,
+                    form_id,
+                    // An issue starts at the tier of the employee who opens it.
+                    tier: id.tier.unwrap_or(Tier::T1),
+                    status: IssueStatus::Open,
+                    conclusion: None,
+                    room_ids: vec![room_id.clone()],
+                    history: vec![IssueEvent {
+                        at: now,
+                        event: "opened".into(),
+                        by: id.user_id.to_string(),
+                        note: None,
+                    }],
+                    created_at: now,
+                };
+                (issue, true)
+            }
+        };
+        let room = Room {
+            id: room_id,
+            kind: req.kind,
+            title,
+            issue_id: issue.id.clone(),
+            status: RoomStatus::Open,
+            conclusion: None,
+            created_by: id.user_id.clone(),
+            created_at: now,
+            last_seq: 0,
+            last_message_at: None,
+        };
+        let creator = member_of(actor, now);
+        if new_issue {
+            self.deps.store.create_room(&room, &creator, Some(&issue)).await?;
+        } else {
+            self.deps.store.create_room(&room, &creator, None).await?;
+            self.deps.store.save_issue(&issue).await?;
+        }
+        info!(room_id = %room.id, issue_id = %issue.id, "room created");
+        let view = self.room_view(&room).await?;
+        Ok(json!({ "room": view, "issue": issue }))
+    }
+
+    pub(crate) async fn room_list(&self, actor: &Identity) -> CoreResult<Value> {
+        let rooms = self.deps.store.rooms_of(actor.user_id.as_str()).await?;
+        let mut views = Vec::with_capacity(rooms.len());
+        for room in &rooms {
+            views.push(self.room_view(room).await?);
+        }
+        Ok(json!({ "rooms": views }))
+    }
+
+    pub(crate) async fn room_get(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Value> {
+        let room = self.member_room(actor, room_id).await?;
+        Ok(json!({ "room": self.room_view(&room).await? }))
+    }
+
+    pub(crate) async fn room_join(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+        let room = self
+            .deps
+            .store
+            .room(room_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("no such room"))?;
+        policy::may_join(&actor.identity, &room)?;
+        let now = self.deps.clock.now();
+        let added = self.deps.store.add_member(room_id, &member_of(actor, now)).await?;
+        if added {
+            self.post_system(&room, format!("{} joined", actor.profile.display_name))
+                .await?;
+        }
+        let view = self.broadcast_room_updated(&room).await?;
+        Ok(json!({ "room": view }))
+    }
+
+    pub(crate) async fn room_leave(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+        let room = self.member_room(&actor.identity, room_id).await?;
+        self.remove_guarded(&room, &actor.identity.user_id).await?;
+        self.post_system(&room, format!("{} left", actor.profile.display_name))
+            .await?;
+        let view = self.broadcast_room_updated(&room).await?;
+        Ok(json!({ "room": view }))
+    }
+
+    pub(crate) async fn room_invite(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+        target: &UserId,
+    ) -> CoreResult<Value> {
+        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        policy::may_manage_members(&actor.identity, is_member)?;
+        let room = self.member_room(&actor.identity, room_id).await?;
+        policy::must_be_open(&room)?;
+        let invited = self
+            .deps
+            .store
+            .user_by_id(target)
+            .await?
+            .ok_or_else(|| CoreError::not_found("no such user"))?;
+        policy::may_be_invited(&invited.identity)?;
+        let now = self.deps.clock.now();
+        if self.deps.store.add_member(room_id, &member_of(&invited, now)).await? {
+            self.post_system(
+                &room,
+                format!(
+                    "{} invited {}",
+                    actor.profile.display_name, invited.profile.display_name
+                ),
+            )
+            .await?;
+        }
+        let view = self.broadcast_room_updated(&room).await?;
+        Ok(json!({ "room": view }))
+    }
+
+    pub(crate) async fn room_remove(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+        target: &UserId,
+    ) -> CoreResult<Value> {
+        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        policy::may_manage_members(&actor.identity, is_member)?;
+        let room = self.member_room(&actor.identity, room_id).await?;
+        let members = self.deps.store.members(room_id).await?;
+        let removed = members
+            .iter()
+            .find(|m| m.id == target.as_str() && m.kind != ParticipantKind::Robot)
+            .ok_or_else(|| CoreError::not_found("no such member"))?
+            .clone();
+        self.remove_guarded(&room, target).await?;
+        self.post_system(
+            &room,
+            format!("{} removed {}", actor.profile.display_name, removed.display_name),
+        )
+        .await?;
+        let view = self.broadcast_room_updated(&room).await?;
+        // The removed member no longer receives room events; tell them directly.
+        self.send_to_user(target, &ServerEvent::RoomUpdated { room: view.clone() })
+            .await;
+        Ok(json!({ "room": view }))
+    }
+
+    /// Removes a member under the guest-never-alone rule (checked atomically by the
+    /// store).
+    async fn remove_guarded(&self, room: &Room, member: &UserId) -> CoreResult<()> {
+        match self.deps.store.remove_member(&room.id, member.as_str()).await? {
+            Removal::Removed => Ok(()),
+            Removal::NotAMember => Err(CoreError::not_found("no such member")),
+            Removal::WouldLeaveGuestAlone => Err(CoreError::GuestAlone),
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Sessions: login, bearer checks, WebSocket tickets, connect and disconnect.
+
+use std::collections::HashSet;
+
+use tracing::{debug, info, instrument};
+
+use crate::auth::secrets::{random_token, secret_hash};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{ConnectionId, UserId};
+use crate::model::{Connection, Identity, UserRecord};
+use crate::protocol::http::{LoginRequest, TicketResponse, TokenResponse};
+use crate::service::App;
+
+/// What the `$connect` route knows about a handshake.
+#[derive(Debug, Clone, Default)]
+pub struct Handshake {
+    pub connection_id: Option<ConnectionId>,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The `ticket` query parameter, if any.
+    pub ticket: Option<String>,
+    /// The `Origin` header, if any (browsers always send it).
+    pub origin: Option<String>,
+}
+
+/// `Bearer <token>` → `<token>`.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+impl App {
+    /// `POST /auth/login`. Unknown user, wrong password, disabled account and guest
+    /// accounts all get the same `Unauthorized`, after the same amount of hashing.
+    #[instrument(skip_all, fields(username = %req.username))]
+    pub async fn login(&self, req: &LoginRequest) -> CoreResult<TokenResponse> {
+        let user = self.deps.store.user_by_username(&req.username).await?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let password_ok = self.hasher.verify(&req.password, hash);
+        let Some(user) = user.filter(|u| password_ok && u.identity.enabled) else {
+            info!("login refused");
+            return Err(CoreError::Unauthorized);
+        };
+        info!(user_id = %user.identity.user_id, "login");
+        self.token_for(&user)
+    }
+
+    /// Signs a token for an already-authorized user.
+    pub(crate) fn token_for(&self, user: &UserRecord) -> CoreResult<TokenResponse> {
+        let now = self.deps.clock.now();
+        let (token, expires_at) = self.signer.issue(
+            &user.identity.user_id,
+            user.identity.token_version,
+            self.new_id("jti"),
+            now,
+        )?;
+        Ok(TokenResponse {
+            token,
+            expires_at,
+            identity: user.view(),
+        })
+    }
+
+    /// Checks a bearer token against its signature *and* the store: the user must
+    /// exist, be enabled and have the token version the token was issued with.
+    pub async fn authenticate(&self, token: &str) -> CoreResult<UserRecord> {
+        let claims = self.signer.verify(token, self.deps.clock.now())?;
+        let user_id = UserId::parse(claims.sub).map_err(|_| CoreError::Unauthorized)?;
+        let user = self.current_user(&user_id, claims.ver).await?;
+        Ok(user)
+    }
+
+    /// `Authorization` header → user.
+    pub async fn authenticate_header(&self, authorization: Option<&str>) -> CoreResult<UserRecord> {
+        let token = authorization
+            .and_then(bearer_token)
+            .ok_or(CoreError::Unauthorized)?;
+        self.authenticate(token).await
+    }
+
+    /// The stored user if still enabled and on `token_version`.
+    pub(crate) async fn current_user(
+        &self,
+        user_id: &UserId,
+        token_version: u32,
+    ) -> CoreResult<UserRecord> {
+        match self.deps.store.user_by_id(user_id).await? {
+            Some(u) if u.identity.enabled && u.identity.token_version == token_version => Ok(u),
+            _ => Err(CoreError::Unauthorized),
+        }
+    }
+
+    /// `POST /auth/ws-ticket`: a single-use, short-lived secret for browsers, which
+    /// cannot set headers on a WebSocket handshake.
+    pub async fn issue_ws_ticket(&self, user: &Identity) -> CoreResult<TicketResponse> {
+        let ticket = random_token();
+        let expires_at = self.deps.clock.now() + self.config.ticket_ttl;
+        self.deps
+            .store
+            .put_ticket(&secret_hash(&ticket), &user.user_id, expires_at)
+            .await?;
+        Ok(TicketResponse { ticket, expires_at })
+    }
+
+    /// Whether a browser `Origin` may open a socket.
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        match origin {
+            None => true,
+            Some(o) => self
+                .config
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(o)),
+        }
+    }
+
+    /// `$connect`: checks origin, then the bearer token or ticket, then records the
+    /// connection. Errors: `Forbidden` (origin), `Unauthorized` (credentials).
+    #[instrument(skip_all, fields(connection_id))]
+    pub async fn connect(&self, handshake: &Handshake) -> CoreResult<UserRecord> {
+        let connection_id = handshake
+            .connection_id
+            .clone()
+            .ok_or_else(|| CoreError::bad_request("missing connection id"))?;
+        tracing::Span::current().record("connection_id", connection_id.as_str());
+        if !self.origin_allowed(handshake.origin.as_deref()) {
+            info!(origin = ?handshake.origin, "handshake refused: origin not allowed");
+            return Err(CoreError::forbidden("origin not allowed"));
+        }
+        let user = match (&handshake.authorization, &handshake.ticket) {
+            (Some(header), _) => self.authenticate_header(Some(header)).await?,
+            (None, Some(ticket)) => self.redeem_ticket(ticket).await?,
+            (None, None) => return Err(CoreError::Unauthorized),
+        };
+        let was_online = !self
+            .deps
+            .store
+            .connections_of(&user.identity.user_id)
+            .await?
+            .is_empty();
+        let connection = Connection {
+            id: connection_id,
+            user_id: user.identity.user_id.clone(),
+            kind: user.identity.kind,
+            token_version: user.identity.token_version,
+            connected_at: self.deps.clock.now(),
+        };
+        self.deps.store.put_connection(&connection).await?;
+        info!(user_id = %user.identity.user_id, "connected");
+        if !was_online {
+            self.announce_presence(&user.identity.user_id).await;
+        }
+        Ok(user)
+    }
+
+    async fn redeem_ticket(&self, ticket: &str) -> CoreResult<UserRecord> {
+        let now = self.deps.clock.now();
+        let user_id = self
+            .deps
+            .store
+            .take_ticket(&secret_hash(ticket), now)
+            .await?
+            .ok_or(CoreError::Unauthorized)?;
+        match self.deps.store.user_by_id(&user_id).await? {
+            Some(u) if u.identity.enabled => Ok(u),
+            _ => Err(CoreError::Unauthorized),
+        }
+    }
+
+    /// `$disconnect`: forgets the connection; announces the user offline when it was
+    /// their last one.
+    #[instrument(skip_all, fields(connection_id = %connection_id))]
+    pub async fn disconnect(&self, connection_id: &ConnectionId) -> CoreResult<()> {
+        self.rate.forget(connection_id);
+        let Some(connection) = self.deps.store.delete_connection(connection_id).await? else {
+            debug!("disconnect of an unknown connection");
+            return Ok(());
+        };
+        let still_online = !self
+            .deps
+            .store
+            .connections_of(&connection.user_id)
+            .await?
+            .is_empty();
+        if !still_online {
+            self.announce_presence(&connection.user_id).await;
+        }
+        info!(user_id = %connection.user_id, "disconnected");
+        Ok(())
+    }
+
+    /// The user behind a connection, re-checked against the store on every action so a
+    /// revoke or disable takes effect even if closing the socket failed.
+    pub(crate) async fn actor(&self, connection_id: &ConnectionId) -> CoreResult<UserRecord> {
+        let connection = self
+            .deps
+            .store
+            .connection(connection_id)
+            .await?
+            .ok_or(CoreError::Unauthorized)?;
+        match self
+            .current_user(&connection.user_id, connection.token_version)
+            .await
+        {
+            Ok(user) => Ok(user),
+            Err(e) => {
+                self.close_connections(&[connection]).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes sockets and forgets them (revocation, disabled accounts).
+    pub(crate) async fn close_connections(&self, connections: &[Connection]) {
+        let mut users = HashSet::new();
+        for c in connections {
+            if let Err(e) = self.deps.push.close(&c.id).await {
+                debug!(connection_id = %c.id, error = %e, "close failed; forgetting it anyway");
+            }
+            if let Err(e) = self.deps.store.delete_connection(&c.id).await {
+                tracing::warn!(connection_id = %c.id, error = %e, "could not forget a closed connection");
+            }
+            self.rate.forget(&c.id);
+            users.insert(c.user_id.clone());
+        }
+        for user in users {
+            self.announce_presence(&user).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_header_parsing_is_strict_about_the_scheme() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("abc"), None);
+    }
+}

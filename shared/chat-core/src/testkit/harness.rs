@@ -1,0 +1,157 @@
+//! An [`App`] on in-memory adapters, driven frame by frame like a WebSocket client.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::auth::{PasswordHasher, TokenConfig};
+use crate::ids::ConnectionId;
+use crate::model::{Role, Tier, UserRecord};
+use crate::service::admin::NewEmployee;
+use crate::service::session::Handshake;
+use crate::service::{App, Config, Deps, Limits};
+use crate::testkit::memory::{CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush};
+
+/// Signing key for tests only.
+pub const TEST_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
+
+pub fn test_config() -> Config {
+    Config {
+        tokens: TokenConfig {
+            issuer: "istackbuddy-test".into(),
+            audience: "istackbuddy-chat".into(),
+            secret: TEST_SECRET.to_vec(),
+            ttl: Duration::hours(1),
+        },
+        ticket_ttl: Duration::seconds(60),
+        allowed_origins: vec!["http://localhost:8080".into()],
+        limits: Limits::default(),
+    }
+}
+
+pub struct TestApp {
+    pub app: Arc<App>,
+    pub store: Arc<MemoryStore>,
+    pub push: Arc<RecordingPush>,
+    pub jobs: Arc<MemoryJobs>,
+    pub clock: Arc<ManualClock>,
+    next_conn: std::sync::atomic::AtomicU64,
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        Self::with_config(test_config())
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        let store = Arc::new(MemoryStore::new());
+        let push = Arc::new(RecordingPush::new());
+        let jobs = Arc::new(MemoryJobs::new());
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().unwrap_or_else(Utc::now),
+        ));
+        let deps = Deps {
+            store: store.clone(),
+            push: push.clone(),
+            jobs: jobs.clone(),
+            blobs: Arc::new(MemoryBlobs::new()),
+            clock: clock.clone(),
+            ids: Arc::new(CountingIds::default()),
+        };
+        let app = App::new(deps, config, PasswordHasher::with_cost(8, 1))
+            .unwrap_or_else(|e| panic!("test app: {e}"));
+        TestApp {
+            app: Arc::new(app),
+            store,
+            push,
+            jobs,
+            clock,
+            next_conn: Default::default(),
+        }
+    }
+
+    /// Adds an employee whose password is `<username>-pass`.
+    pub async fn employee(&self, username: &str, tier: Tier, roles: &[Role]) -> UserRecord {
+        self.app
+            .add_employee(NewEmployee {
+                username: username.into(),
+                password: format!("{username}-pass"),
+                tier,
+                roles: roles.to_vec(),
+                display_name: username.to_uppercase(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("add {username}: {e}"))
+    }
+
+    /// Logs in and opens a connection; returns its id.
+    pub async fn connect(&self, user: &UserRecord) -> ConnectionId {
+        let token = self
+            .app
+            .token_for(user)
+            .unwrap_or_else(|e| panic!("token: {e}"))
+            .token;
+        let n = self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let id = ConnectionId::parse(format!("conn-{n}")).unwrap_or_else(|e| panic!("{e}"));
+        self.app
+            .connect(&Handshake {
+                connection_id: Some(id.clone()),
+                authorization: Some(format!("Bearer {token}")),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        id
+    }
+
+    /// Sends `action` with `fields` and returns the reply frame.
+    pub async fn call(&self, conn: &ConnectionId, action: &str, fields: Value) -> Value {
+        let mut frame = json!({ "action": action, "requestId": "req" });
+        if let (Some(obj), Value::Object(extra)) = (frame.as_object_mut(), fields) {
+            obj.extend(extra);
+        }
+        self.app.handle_frame(conn, &frame.to_string()).await;
+        let frames = self.push.take(conn);
+        let (replies, others): (Vec<Value>, Vec<Value>) =
+            frames.into_iter().partition(|f| f["type"] == "reply");
+        // Put events back so tests can still read them.
+        for f in others {
+            self.push.push_back(conn, f);
+        }
+        replies
+            .into_iter()
+            .last()
+            .unwrap_or_else(|| panic!("no reply to {action}"))
+    }
+
+    /// `data` of a successful reply.
+    pub async fn ok(&self, conn: &ConnectionId, action: &str, fields: Value) -> Value {
+        let reply = self.call(conn, action, fields).await;
+        assert_eq!(reply["ok"], true, "{action} failed: {reply}");
+        reply["data"].clone()
+    }
+
+    /// The error code of a refused request.
+    pub async fn refused(&self, conn: &ConnectionId, action: &str, fields: Value) -> String {
+        let reply = self.call(conn, action, fields).await;
+        assert_eq!(reply["ok"], false, "{action} should be refused: {reply}");
+        reply["error"]["code"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Events (non-reply frames) received by `conn` since the last look.
+    pub fn events(&self, conn: &ConnectionId) -> Vec<Value> {
+        self.push.take(conn)
+    }
+}
+
+impl Default for TestApp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Tier shorthand for tests.
+pub const T1: Tier = Tier::T1;
+pub const T2: Tier = Tier::T2;
+pub const T3: Tier = Tier::T3;

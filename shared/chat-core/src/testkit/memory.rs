@@ -1,0 +1,605 @@
+//! In-memory adapters. One mutex around all state keeps every operation atomic, which
+//! is exactly the guarantee the store contract asks for.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
+use crate::model::{
+    Connection, Identity, Issue, Member, Message, NewMessage, Profile, Room, RoomConnection,
+    RoomStatus, UserRecord,
+};
+use crate::policy::guest_never_alone;
+use crate::ports::{
+    Appended, BlobMeta, Blobs, Clock, ConnectionStore, IdGen, Job, Jobs, MessageStore, Page,
+    PageQuery, Push, PushError, Removal, RoomStore, TicketStore, UserStore,
+};
+
+#[derive(Default)]
+struct State {
+    users: BTreeMap<UserId, UserRecord>,
+    rooms: HashMap<RoomId, Room>,
+    members: HashMap<RoomId, Vec<Member>>,
+    issues: HashMap<IssueId, Issue>,
+    messages: HashMap<RoomId, Vec<Message>>,
+    connections: HashMap<ConnectionId, Connection>,
+    observers: HashMap<RoomId, HashSet<ConnectionId>>,
+    tickets: HashMap<String, (UserId, DateTime<Utc>)>,
+}
+
+/// The in-memory store.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn insert_user(&self, user: &UserRecord) -> CoreResult<()> {
+        let mut s = self.lock();
+        let name = user.identity.username.to_ascii_lowercase();
+        if s.users.values().any(|u| u.identity.username.to_ascii_lowercase() == name) {
+            return Err(CoreError::conflict("username is taken"));
+        }
+        if s.users.contains_key(&user.identity.user_id) {
+            return Err(CoreError::conflict("user id is taken"));
+        }
+        s.users.insert(user.identity.user_id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: &UserId) -> CoreResult<Option<UserRecord>> {
+        Ok(self.lock().users.get(id).cloned())
+    }
+
+    async fn user_by_username(&self, username: &str) -> CoreResult<Option<UserRecord>> {
+        let name = username.to_ascii_lowercase();
+        Ok(self
+            .lock()
+            .users
+            .values()
+            .find(|u| u.identity.username.to_ascii_lowercase() == name)
+            .cloned())
+    }
+
+    async fn update_identity(&self, identity: &Identity, password_hash: Option<&str>) -> CoreResult<()> {
+        let mut s = self.lock();
+        let user = s
+            .users
+            .get_mut(&identity.user_id)
+            .ok_or_else(|| CoreError::not_found("no such user"))?;
+        user.identity = identity.clone();
+        user.password_hash = password_hash.map(str::to_string);
+        Ok(())
+    }
+
+    async fn update_profile(&self, user: &UserId, profile: &Profile) -> CoreResult<()> {
+        let mut s = self.lock();
+        let record = s
+            .users
+            .get_mut(user)
+            .ok_or_else(|| CoreError::not_found("no such user"))?;
+        record.profile = profile.clone();
+        Ok(())
+    }
+
+    async fn list_users(&self) -> CoreResult<Vec<UserRecord>> {
+        let mut users: Vec<UserRecord> = self.lock().users.values().cloned().collect();
+        users.sort_by(|a, b| a.identity.username.cmp(&b.identity.username));
+        Ok(users)
+    }
+}
+
+fn newest_first(mut rooms: Vec<Room>) -> Vec<Room> {
+    rooms.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    rooms
+}
+
+#[async_trait]
+impl RoomStore for MemoryStore {
+    async fn create_room(&self, room: &Room, first_member: &Member, new_issue: Option<&Issue>) -> CoreResult<()> {
+        let mut s = self.lock();
+        if s.rooms.contains_key(&room.id) {
+            return Err(CoreError::conflict("room id is taken"));
+        }
+        match new_issue {
+            Some(issue) => {
+                s.issues.insert(issue.id.clone(), issue.clone());
+            }
+            None => {
+                let issue = s
+                    .issues
+                    .get_mut(&room.issue_id)
+                    .ok_or_else(|| CoreError::not_found("no such issue"))?;
+                if !issue.room_ids.contains(&room.id) {
+                    issue.room_ids.push(room.id.clone());
+                }
+            }
+        }
+        s.rooms.insert(room.id.clone(), room.clone());
+        s.members.insert(room.id.clone(), vec![first_member.clone()]);
+        Ok(())
+    }
+
+    async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>> {
+        Ok(self.lock().rooms.get(id).cloned())
+    }
+
+    async fn update_room(&self, room: &Room) -> CoreResult<()> {
+        let mut s = self.lock();
+        let stored = s
+            .rooms
+            .get_mut(&room.id)
+            .ok_or_else(|| CoreError::not_found("no such room"))?;
+        stored.status = room.status;
+        stored.conclusion = room.conclusion;
+        stored.title = room.title.clone();
+        Ok(())
+    }
+
+    async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>> {
+        let s = self.lock();
+        let rooms = s
+            .members
+            .iter()
+            .filter(|(_, ms)| ms.iter().any(|m| m.id == member))
+            .filter_map(|(id, _)| s.rooms.get(id).cloned())
+            .collect();
+        Ok(newest_first(rooms))
+    }
+
+    async fn list_rooms(&self, status: Option<RoomStatus>) -> CoreResult<Vec<Room>> {
+        let s = self.lock();
+        let rooms = s
+            .rooms
+            .values()
+            .filter(|r| status.is_none_or(|st| r.status == st))
+            .cloned()
+            .collect();
+        Ok(newest_first(rooms))
+    }
+
+    async fn members(&self, room: &RoomId) -> CoreResult<Vec<Member>> {
+        Ok(self.lock().members.get(room).cloned().unwrap_or_default())
+    }
+
+    async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool> {
+        Ok(self
+            .lock()
+            .members
+            .get(room)
+            .is_some_and(|ms| ms.iter().any(|m| m.id == member)))
+    }
+
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool> {
+        let mut s = self.lock();
+        if !s.rooms.contains_key(room) {
+            return Err(CoreError::not_found("no such room"));
+        }
+        let members = s.members.entry(room.clone()).or_default();
+        if members.iter().any(|m| m.id == member.id) {
+            return Ok(false);
+        }
+        members.push(member.clone());
+        Ok(true)
+    }
+
+    async fn remove_member(&self, room: &RoomId, member: &str) -> CoreResult<Removal> {
+        let mut s = self.lock();
+        let Some(members) = s.members.get_mut(room) else {
+            return Ok(Removal::NotAMember);
+        };
+        let Some(pos) = members.iter().position(|m| m.id == member) else {
+            return Ok(Removal::NotAMember);
+        };
+        let mut after = members.clone();
+        after.remove(pos);
+        if !guest_never_alone(&after) {
+            return Ok(Removal::WouldLeaveGuestAlone);
+        }
+        *members = after;
+        Ok(Removal::Removed)
+    }
+
+    async fn issue(&self, id: &IssueId) -> CoreResult<Option<Issue>> {
+        Ok(self.lock().issues.get(id).cloned())
+    }
+
+    async fn save_issue(&self, issue: &Issue) -> CoreResult<()> {
+        self.lock().issues.insert(issue.id.clone(), issue.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl MessageStore for MemoryStore {
+    async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended> {
+        let mut s = self.lock();
+        if !s.rooms.contains_key(&message.room_id) {
+            return Err(CoreError::not_found("no such room"));
+        }
+        let log = s.messages.entry(message.room_id.clone()).or_default();
+        if let Some(cid) = &message.client_msg_id {
+            if let Some(existing) = log
+                .iter()
+                .find(|m| m.author.id == message.author.id && m.client_msg_id.as_ref() == Some(cid))
+            {
+                return Ok(Appended::Existing(existing.clone()));
+            }
+        }
+        let seq = log.last().map_or(1, |m| m.seq + 1);
+        let committed = message.clone().with_seq(seq);
+        log.push(committed.clone());
+        if let Some(room) = s.rooms.get_mut(&message.room_id) {
+            room.last_seq = seq;
+            room.last_message_at = Some(message.created_at);
+        }
+        Ok(Appended::Created(committed))
+    }
+
+    async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>> {
+        Ok(self
+            .lock()
+            .messages
+            .get(room)
+            .and_then(|log| log.iter().find(|m| &m.id == id).cloned()))
+    }
+
+    async fn update_message(&self, message: &Message) -> CoreResult<()> {
+        let mut s = self.lock();
+        let stored = s
+            .messages
+            .get_mut(&message.room_id)
+            .and_then(|log| log.iter_mut().find(|m| m.id == message.id))
+            .ok_or_else(|| CoreError::not_found("no such message"))?;
+        stored.status = message.status;
+        stored.text = message.text.clone();
+        stored.data = message.data.clone();
+        stored.updated_at = message.updated_at;
+        Ok(())
+    }
+
+    async fn messages_page(&self, room: &RoomId, query: &PageQuery) -> CoreResult<Page> {
+        let s = self.lock();
+        let visible: Vec<&Message> = s
+            .messages
+            .get(room)
+            .map(|log| {
+                log.iter()
+                    .filter(|m| query.after_seq.is_none_or(|a| m.seq > a))
+                    .filter(|m| query.before_seq.is_none_or(|b| m.seq < b))
+                    .filter(|m| {
+                        query.include_employee_only || m.visibility == crate::model::Visibility::Everyone
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let backwards = query.before_seq.is_some() && query.after_seq.is_none();
+        let (messages, has_more) = if backwards {
+            let start = visible.len().saturating_sub(query.limit);
+            (visible[start..].to_vec(), start > 0)
+        } else {
+            let end = visible.len().min(query.limit);
+            (visible[..end].to_vec(), visible.len() > end)
+        };
+        Ok(Page {
+            messages: messages.into_iter().cloned().collect(),
+            has_more,
+        })
+    }
+
+    async fn message_by_client_id(&self, room: &RoomId, author: &str, client_msg_id: &ClientMsgId) -> CoreResult<Option<Message>> {
+        Ok(self.lock().messages.get(room).and_then(|log| {
+            log.iter()
+                .find(|m| m.author.id == author && m.client_msg_id.as_ref() == Some(client_msg_id))
+                .cloned()
+        }))
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryStore {
+    async fn put_connection(&self, connection: &Connection) -> CoreResult<()> {
+        self.lock()
+            .connections
+            .insert(connection.id.clone(), connection.clone());
+        Ok(())
+    }
+
+    async fn connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>> {
+        Ok(self.lock().connections.get(id).cloned())
+    }
+
+    async fn delete_connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>> {
+        let mut s = self.lock();
+        for observers in s.observers.values_mut() {
+            observers.remove(id);
+        }
+        Ok(s.connections.remove(id))
+    }
+
+    async fn connections_of(&self, user: &UserId) -> CoreResult<Vec<Connection>> {
+        let mut v: Vec<Connection> = self
+            .lock()
+            .connections
+            .values()
+            .filter(|c| &c.user_id == user)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(v)
+    }
+
+    async fn room_connections(&self, room: &RoomId) -> CoreResult<Vec<RoomConnection>> {
+        let s = self.lock();
+        let members: HashSet<&str> = s
+            .members
+            .get(room)
+            .map(|ms| ms.iter().map(|m| m.id.as_str()).collect())
+            .unwrap_or_default();
+        let observers = s.observers.get(room);
+        let mut out: Vec<RoomConnection> = s
+            .connections
+            .values()
+            .filter_map(|c| {
+                let observer = observers.is_some_and(|o| o.contains(&c.id));
+                (members.contains(c.user_id.as_str()) || observer).then(|| RoomConnection {
+                    connection: c.clone(),
+                    room_id: room.clone(),
+                    observer: observer && !members.contains(c.user_id.as_str()),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.connection.id.cmp(&b.connection.id));
+        Ok(out)
+    }
+
+    async fn online_users(&self, users: &[MemberId]) -> CoreResult<HashSet<MemberId>> {
+        let s = self.lock();
+        let online: HashSet<&str> = s.connections.values().map(|c| c.user_id.as_str()).collect();
+        Ok(users
+            .iter()
+            .filter(|u| online.contains(u.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    async fn add_observer(&self, room: &RoomId, connection: &ConnectionId) -> CoreResult<()> {
+        let mut s = self.lock();
+        if !s.connections.contains_key(connection) {
+            return Err(CoreError::not_found("no such connection"));
+        }
+        s.observers
+            .entry(room.clone())
+            .or_default()
+            .insert(connection.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TicketStore for MemoryStore {
+    async fn put_ticket(&self, ticket_hash: &str, user: &UserId, expires_at: DateTime<Utc>) -> CoreResult<()> {
+        self.lock()
+            .tickets
+            .insert(ticket_hash.to_string(), (user.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn take_ticket(&self, ticket_hash: &str, now: DateTime<Utc>) -> CoreResult<Option<UserId>> {
+        Ok(self
+            .lock()
+            .tickets
+            .remove(ticket_hash)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(u, _)| u))
+    }
+}
+
+/// A push adapter that records frames per connection and can be told a connection is
+/// gone (to exercise the 410 path).
+#[derive(Default)]
+pub struct RecordingPush {
+    state: Mutex<PushState>,
+}
+
+#[derive(Default)]
+struct PushState {
+    frames: HashMap<ConnectionId, Vec<String>>,
+    gone: HashSet<ConnectionId>,
+    closed: Vec<ConnectionId>,
+}
+
+impl RecordingPush {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PushState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Frames posted to `connection`, parsed as JSON, oldest first; clears them.
+    pub fn take(&self, connection: &ConnectionId) -> Vec<serde_json::Value> {
+        self.lock()
+            .frames
+            .remove(connection)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| serde_json::from_str(f).ok())
+            .collect()
+    }
+
+    /// Puts a frame back at the end of `connection`'s list (used by the harness).
+    pub fn push_back(&self, connection: &ConnectionId, frame: serde_json::Value) {
+        self.lock()
+            .frames
+            .entry(connection.clone())
+            .or_default()
+            .push(frame.to_string());
+    }
+
+    /// From now on, posts to `connection` answer `Gone`.
+    pub fn mark_gone(&self, connection: &ConnectionId) {
+        self.lock().gone.insert(connection.clone());
+    }
+
+    pub fn closed(&self) -> Vec<ConnectionId> {
+        self.lock().closed.clone()
+    }
+}
+
+#[async_trait]
+impl Push for RecordingPush {
+    async fn post(&self, connection: &ConnectionId, frame: &str) -> Result<(), PushError> {
+        let mut s = self.lock();
+        if s.gone.contains(connection) {
+            return Err(PushError::Gone);
+        }
+        s.frames
+            .entry(connection.clone())
+            .or_default()
+            .push(frame.to_string());
+        Ok(())
+    }
+
+    async fn close(&self, connection: &ConnectionId) -> Result<(), PushError> {
+        let mut s = self.lock();
+        s.closed.push(connection.clone());
+        s.gone.insert(connection.clone());
+        Ok(())
+    }
+}
+
+/// A queue that keeps jobs in order with their delays, for tests to step through.
+#[derive(Default)]
+pub struct MemoryJobs {
+    queue: Mutex<Vec<(Job, Duration)>>,
+}
+
+impl MemoryJobs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Removes and returns every queued job.
+    pub fn drain(&self) -> Vec<(Job, Duration)> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[async_trait]
+impl Jobs for MemoryJobs {
+    async fn enqueue(&self, job: &Job, delay: Duration) -> CoreResult<()> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((job.clone(), delay));
+        Ok(())
+    }
+}
+
+/// Blobs in a map.
+#[derive(Default)]
+pub struct MemoryBlobs {
+    blobs: Mutex<HashMap<String, (Vec<u8>, BlobMeta)>>,
+}
+
+impl MemoryBlobs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl Blobs for MemoryBlobs {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> CoreResult<BlobMeta> {
+        let meta = BlobMeta {
+            size: bytes.len() as u64,
+            content_type: content_type.to_string(),
+            sha256: hex::encode(Sha256::digest(bytes)),
+        };
+        self.blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_string(), (bytes.to_vec(), meta.clone()));
+        Ok(meta)
+    }
+
+    async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .map(|(b, _)| b.clone()))
+    }
+
+    async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>> {
+        Ok(self
+            .blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .map(|(_, m)| m.clone()))
+    }
+
+    async fn delete(&self, key: &str) -> CoreResult<()> {
+        self.blobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+        Ok(())
+    }
+}
+
+/// A clock that moves only when told.
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock {
+            now: Mutex::new(start),
+        }
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Ids `prefix_1`, `prefix_2`, … — readable in test failures.
+#[derive(Default)]
+pub struct CountingIds {
+    next: AtomicU64,
+}
+
+impl IdGen for CountingIds {
+    fn new_id(&self, prefix: &str) -> String {
+        format!("{prefix}_{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
