@@ -69,7 +69,10 @@ pub fn must_be_open(room: &Room) -> CoreResult<()> {
 }
 
 /// Guests may not post employee-only messages.
-pub fn may_post_with_visibility(actor: &Identity, message_visibility_employees: bool) -> CoreResult<()> {
+pub fn may_post_with_visibility(
+    actor: &Identity,
+    message_visibility_employees: bool,
+) -> CoreResult<()> {
     if message_visibility_employees && !actor.is_employee() {
         return Err(CoreError::forbidden(
             "guests cannot post employees-only messages",
@@ -133,9 +136,15 @@ mod tests {
         use ParticipantKind::*;
         assert!(guest_never_alone(&[]));
         assert!(guest_never_alone(&[member("e", Employee)]));
-        assert!(guest_never_alone(&[member("g", Guest), member("e", Employee)]));
+        assert!(guest_never_alone(&[
+            member("g", Guest),
+            member("e", Employee)
+        ]));
         assert!(!guest_never_alone(&[member("g", Guest)]));
-        assert!(!guest_never_alone(&[member("g", Guest), member("r", Robot)]));
+        assert!(!guest_never_alone(&[
+            member("g", Guest),
+            member("r", Robot)
+        ]));
     }
 
     #[test]

@@ -38,8 +38,11 @@ pub trait UserStore: Send + Sync {
     async fn user_by_username(&self, username: &str) -> CoreResult<Option<UserRecord>>;
     /// Replaces identity fields (kind, tier, roles, enabled, token version, guest scope)
     /// and the password hash. Unknown user → `CoreError::NotFound`.
-    async fn update_identity(&self, identity: &Identity, password_hash: Option<&str>)
-    -> CoreResult<()>;
+    async fn update_identity(
+        &self,
+        identity: &Identity,
+        password_hash: Option<&str>,
+    ) -> CoreResult<()>;
     /// Replaces the profile only. Unknown user → `CoreError::NotFound`.
     async fn update_profile(&self, user: &UserId, profile: &Profile) -> CoreResult<()>;
     /// Every account, ordered by username.
@@ -180,8 +183,11 @@ pub trait TicketStore: Send + Sync {
     ) -> CoreResult<()>;
     /// Consumes the ticket atomically: the first caller before `expires_at` gets the
     /// user; every later caller (or any caller after expiry) gets `None`.
-    async fn take_ticket(&self, ticket_hash: &str, now: DateTime<Utc>)
-    -> CoreResult<Option<UserId>>;
+    async fn take_ticket(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Option<UserId>>;
 }
 
 /// Everything the core stores, in one object.

@@ -37,9 +37,9 @@ pub struct IdentityPatch {
 
 fn valid_username(name: &str) -> bool {
     (2..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
 }
 
 impl App {
@@ -120,7 +120,11 @@ impl App {
 
     /// Applies an identity patch. Disabling or revoking bumps the token version (every
     /// issued token stops working) and closes the user's open sockets.
-    pub async fn update_identity(&self, user_id: &UserId, patch: IdentityPatch) -> CoreResult<UserRecord> {
+    pub async fn update_identity(
+        &self,
+        user_id: &UserId,
+        patch: IdentityPatch,
+    ) -> CoreResult<UserRecord> {
         let mut user = self
             .deps
             .store

@@ -35,7 +35,11 @@ pub fn member_of(user: &UserRecord, at: chrono::DateTime<chrono::Utc>) -> Member
 impl App {
     /// The room if `actor` is a member; `not_found` otherwise (no existence leak).
     pub(crate) async fn member_room(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Room> {
-        let is_member = self.deps.store.is_member(room_id, actor.user_id.as_str()).await?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.user_id.as_str())
+            .await?;
         policy::must_be_member(is_member)?;
         self.deps
             .store
@@ -44,7 +48,11 @@ impl App {
             .ok_or_else(|| CoreError::not_found("no such room"))
     }
 
-    pub(crate) async fn room_create(&self, actor: &UserRecord, req: RoomCreate) -> CoreResult<Value> {
+    pub(crate) async fn room_create(
+        &self,
+        actor: &UserRecord,
+        req: RoomCreate,
+    ) -> CoreResult<Value> {
         let id = &actor.identity;
         policy::may_create_room(id)?;
         let title = Title::parse(req.title)?.into_inner();
@@ -52,7 +60,9 @@ impl App {
         let room_id = RoomId::parse(self.new_id("room"))?;
         let (issue, new_issue) = match (req.issue_id, req.issue) {
             (Some(_), Some(_)) => {
-                return Err(CoreError::bad_request("give either issueId or issue, not both"));
+                return Err(CoreError::bad_request(
+                    "give either issueId or issue, not both",
+                ));
             }
             (Some(issue_id), None) => {
                 let mut issue = self
@@ -117,7 +127,10 @@ impl App {
         };
         let creator = member_of(actor, now);
         if new_issue {
-            self.deps.store.create_room(&room, &creator, Some(&issue)).await?;
+            self.deps
+                .store
+                .create_room(&room, &creator, Some(&issue))
+                .await?;
         } else {
             self.deps.store.create_room(&room, &creator, None).await?;
             self.deps.store.save_issue(&issue).await?;
@@ -141,7 +154,11 @@ impl App {
         Ok(json!({ "room": self.room_view(&room).await? }))
     }
 
-    pub(crate) async fn room_join(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+    pub(crate) async fn room_join(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+    ) -> CoreResult<Value> {
         let room = self
             .deps
             .store
@@ -150,7 +167,11 @@ impl App {
             .ok_or_else(|| CoreError::not_found("no such room"))?;
         policy::may_join(&actor.identity, &room)?;
         let now = self.deps.clock.now();
-        let added = self.deps.store.add_member(room_id, &member_of(actor, now)).await?;
+        let added = self
+            .deps
+            .store
+            .add_member(room_id, &member_of(actor, now))
+            .await?;
         if added {
             self.post_system(&room, format!("{} joined", actor.profile.display_name))
                 .await?;
@@ -159,7 +180,11 @@ impl App {
         Ok(json!({ "room": view }))
     }
 
-    pub(crate) async fn room_leave(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+    pub(crate) async fn room_leave(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+    ) -> CoreResult<Value> {
         let room = self.member_room(&actor.identity, room_id).await?;
         self.remove_guarded(&room, &actor.identity.user_id).await?;
         self.post_system(&room, format!("{} left", actor.profile.display_name))
@@ -174,7 +199,11 @@ impl App {
         room_id: &RoomId,
         target: &UserId,
     ) -> CoreResult<Value> {
-        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.identity.user_id.as_str())
+            .await?;
         policy::may_manage_members(&actor.identity, is_member)?;
         let room = self.member_room(&actor.identity, room_id).await?;
         policy::must_be_open(&room)?;
@@ -186,7 +215,12 @@ impl App {
             .ok_or_else(|| CoreError::not_found("no such user"))?;
         policy::may_be_invited(&invited.identity)?;
         let now = self.deps.clock.now();
-        if self.deps.store.add_member(room_id, &member_of(&invited, now)).await? {
+        if self
+            .deps
+            .store
+            .add_member(room_id, &member_of(&invited, now))
+            .await?
+        {
             self.post_system(
                 &room,
                 format!(
@@ -206,7 +240,11 @@ impl App {
         room_id: &RoomId,
         target: &UserId,
     ) -> CoreResult<Value> {
-        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.identity.user_id.as_str())
+            .await?;
         policy::may_manage_members(&actor.identity, is_member)?;
         let room = self.member_room(&actor.identity, room_id).await?;
         let members = self.deps.store.members(room_id).await?;
@@ -218,7 +256,10 @@ impl App {
         self.remove_guarded(&room, target).await?;
         self.post_system(
             &room,
-            format!("{} removed {}", actor.profile.display_name, removed.display_name),
+            format!(
+                "{} removed {}",
+                actor.profile.display_name, removed.display_name
+            ),
         )
         .await?;
         let view = self.broadcast_room_updated(&room).await?;
@@ -231,7 +272,12 @@ impl App {
     /// Removes a member under the guest-never-alone rule (checked atomically by the
     /// store).
     async fn remove_guarded(&self, room: &Room, member: &UserId) -> CoreResult<()> {
-        match self.deps.store.remove_member(&room.id, member.as_str()).await? {
+        match self
+            .deps
+            .store
+            .remove_member(&room.id, member.as_str())
+            .await?
+        {
             Removal::Removed => Ok(()),
             Removal::NotAMember => Err(CoreError::not_found("no such member")),
             Removal::WouldLeaveGuestAlone => Err(CoreError::GuestAlone),

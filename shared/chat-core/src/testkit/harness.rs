@@ -11,7 +11,9 @@ use crate::model::{Role, Tier, UserRecord};
 use crate::service::admin::NewEmployee;
 use crate::service::session::Handshake;
 use crate::service::{App, Config, Deps, Limits};
-use crate::testkit::memory::{CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush};
+use crate::testkit::memory::{
+    CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush,
+};
 
 /// Signing key for tests only.
 pub const TEST_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
@@ -49,7 +51,9 @@ impl TestApp {
         let push = Arc::new(RecordingPush::new());
         let jobs = Arc::new(MemoryJobs::new());
         let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().unwrap_or_else(Utc::now),
+            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+                .single()
+                .unwrap_or_else(Utc::now),
         ));
         let deps = Deps {
             store: store.clone(),
@@ -92,7 +96,10 @@ impl TestApp {
             .token_for(user)
             .unwrap_or_else(|e| panic!("token: {e}"))
             .token;
-        let n = self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let n = self
+            .next_conn
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let id = ConnectionId::parse(format!("conn-{n}")).unwrap_or_else(|e| panic!("{e}"));
         self.app
             .connect(&Handshake {
@@ -136,7 +143,10 @@ impl TestApp {
     pub async fn refused(&self, conn: &ConnectionId, action: &str, fields: Value) -> String {
         let reply = self.call(conn, action, fields).await;
         assert_eq!(reply["ok"], false, "{action} should be refused: {reply}");
-        reply["error"]["code"].as_str().unwrap_or_default().to_string()
+        reply["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Events (non-reply frames) received by `conn` since the last look.

@@ -1,0 +1,246 @@
+//! fn-auth from API Gateway (payload v2) event fixtures in `tests/fixtures/`.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderValue, Method};
+use aws_lambda_events::query_map::QueryMap;
+use base64::Engine;
+use chat_core::testkit::harness::{T1, T2, TestApp};
+use serde_json::Value;
+use std::collections::HashMap;
+
+fn fixture(name: &str) -> ApiGatewayV2httpRequest {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn with_token(mut req: ApiGatewayV2httpRequest, token: &str) -> ApiGatewayV2httpRequest {
+    req.headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    req
+}
+
+fn request(method: Method, path: &str, body: Option<&str>) -> ApiGatewayV2httpRequest {
+    let mut req = fixture("http-me.json");
+    req.headers.remove("authorization");
+    req.raw_path = Some(path.into());
+    req.request_context.http.method = method;
+    req.request_context.http.path = Some(path.into());
+    req.body = body.map(String::from);
+    req
+}
+
+fn json(resp: &ApiGatewayV2httpResponse) -> Value {
+    match &resp.body {
+        Some(Body::Text(t)) => serde_json::from_str(t).unwrap_or_else(|e| panic!("{e}: {t}")),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+fn error_code(resp: &ApiGatewayV2httpResponse) -> String {
+    json(resp)["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn login(t: &TestApp, user: &str) -> String {
+    let mut req = fixture("http-login.json");
+    req.body = Some(format!(
+        r#"{{"username":"{user}","password":"{user}-pass"}}"#
+    ));
+    let resp = fn_auth::handle(&t.app, req).await;
+    assert_eq!(resp.status_code, 200, "{:?}", resp.body);
+    json(&resp)["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn login_fixture_returns_a_token_and_the_identity() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let resp = fn_auth::handle(&t.app, fixture("http-login.json")).await;
+    assert_eq!(resp.status_code, 200);
+    assert_eq!(resp.headers["content-type"], "application/json");
+    assert_eq!(resp.headers["cache-control"], "no-store");
+    let body = json(&resp);
+    assert!(
+        body["token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+    assert!(body["expiresAt"].is_string());
+    assert_eq!(body["identity"]["username"], "alice");
+    assert_eq!(body["identity"]["kind"], "employee");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_401() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let mut wrong = fixture("http-login.json");
+    wrong.body = Some(r#"{"username":"alice","password":"nope-nope"}"#.into());
+    let mut unknown = fixture("http-login.json");
+    unknown.body = Some(r#"{"username":"mallory","password":"alice-pass"}"#.into());
+    let a = fn_auth::handle(&t.app, wrong).await;
+    let b = fn_auth::handle(&t.app, unknown).await;
+    assert_eq!((a.status_code, b.status_code), (401, 401));
+    assert_eq!(json(&a), json(&b));
+    assert_eq!(error_code(&a), "unauthorized");
+}
+
+#[tokio::test]
+async fn malformed_or_missing_bodies_are_bad_requests() {
+    let t = TestApp::new();
+    for body in [
+        Some("{not json"),
+        Some(""),
+        None,
+        Some(r#"{"username":"alice"}"#),
+    ] {
+        let resp = fn_auth::handle(&t.app, request(Method::POST, "/auth/login", body)).await;
+        assert_eq!(resp.status_code, 400, "{body:?}");
+        assert_eq!(error_code(&resp), "bad_request");
+    }
+}
+
+#[tokio::test]
+async fn a_base64_encoded_body_is_decoded() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let mut req = fixture("http-login.json");
+    let raw = req.body.take().unwrap();
+    req.body = Some(base64::engine::general_purpose::STANDARD.encode(raw));
+    req.is_base64_encoded = true;
+    assert_eq!(fn_auth::handle(&t.app, req).await.status_code, 200);
+}
+
+#[tokio::test]
+async fn me_needs_a_valid_bearer_token() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let token = login(&t, "alice").await;
+
+    let ok = fn_auth::handle(&t.app, with_token(fixture("http-me.json"), &token)).await;
+    assert_eq!(ok.status_code, 200);
+    let me = json(&ok);
+    assert_eq!(me["identity"]["username"], "alice");
+    assert_eq!(me["profile"]["displayName"], "ALICE");
+
+    let placeholder = fn_auth::handle(&t.app, fixture("http-me.json")).await;
+    assert_eq!(placeholder.status_code, 401);
+    let mut anonymous = fixture("http-me.json");
+    anonymous.headers.remove("authorization");
+    let resp = fn_auth::handle(&t.app, anonymous).await;
+    assert_eq!(
+        (resp.status_code, error_code(&resp).as_str()),
+        (401, "unauthorized")
+    );
+}
+
+#[tokio::test]
+async fn profile_patch_changes_the_display_name_only_for_the_caller() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let token = login(&t, "alice").await;
+    let req = with_token(
+        request(
+            Method::PATCH,
+            "/me/profile",
+            Some(r#"{"displayName":"Alice A."}"#),
+        ),
+        &token,
+    );
+    let resp = fn_auth::handle(&t.app, req).await;
+    assert_eq!(resp.status_code, 200, "{:?}", resp.body);
+    assert_eq!(json(&resp)["profile"]["displayName"], "Alice A.");
+
+    let me = fn_auth::handle(&t.app, with_token(fixture("http-me.json"), &token)).await;
+    assert_eq!(json(&me)["identity"]["displayName"], "Alice A.");
+
+    // Identity fields are not part of a profile patch.
+    let sneaky = with_token(
+        request(Method::PATCH, "/me/profile", Some(r#"{"tier":"T3"}"#)),
+        &token,
+    );
+    assert_eq!(fn_auth::handle(&t.app, sneaky).await.status_code, 400);
+    // Anonymous callers are refused before their body is read.
+    let anonymous = request(Method::PATCH, "/me/profile", Some("{garbage"));
+    assert_eq!(fn_auth::handle(&t.app, anonymous).await.status_code, 401);
+}
+
+#[tokio::test]
+async fn users_lists_employees_filtered_by_online() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    t.connect(&bob).await;
+    let token = login(&t, "alice").await;
+
+    let offline =
+        json(&fn_auth::handle(&t.app, with_token(fixture("http-users.json"), &token)).await);
+    let names: Vec<&str> = offline["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["ALICE"]);
+
+    let mut all = with_token(fixture("http-users.json"), &token);
+    all.query_string_parameters = QueryMap::default();
+    let all = json(&fn_auth::handle(&t.app, all).await);
+    assert_eq!(all["users"].as_array().unwrap().len(), 2);
+    assert!(
+        all["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["kind"] == "employee")
+    );
+
+    let mut bad = with_token(fixture("http-users.json"), &token);
+    bad.query_string_parameters =
+        QueryMap::from(HashMap::from([("online".to_string(), "maybe".to_string())]));
+    assert_eq!(fn_auth::handle(&t.app, bad).await.status_code, 400);
+}
+
+#[tokio::test]
+async fn a_ws_ticket_is_issued_to_a_bearer() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let token = login(&t, "alice").await;
+    let resp = fn_auth::handle(
+        &t.app,
+        with_token(request(Method::POST, "/auth/ws-ticket", None), &token),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200);
+    let body = json(&resp);
+    assert_eq!(body["ticket"].as_str().map(str::len), Some(64));
+    assert!(body["expiresAt"].is_string());
+    let anonymous = fn_auth::handle(&t.app, request(Method::POST, "/auth/ws-ticket", None)).await;
+    assert_eq!(anonymous.status_code, 401);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_not_found_with_an_error_body() {
+    let t = TestApp::new();
+    let unknown = fn_auth::handle(&t.app, request(Method::GET, "/nowhere", None)).await;
+    assert_eq!(
+        (unknown.status_code, error_code(&unknown).as_str()),
+        (404, "not_found")
+    );
+    let wrong = fn_auth::handle(&t.app, request(Method::GET, "/auth/login", None)).await;
+    assert_eq!(
+        (wrong.status_code, error_code(&wrong).as_str()),
+        (404, "not_found")
+    );
+    let health = fn_auth::handle(&t.app, request(Method::GET, "/healthz", None)).await;
+    assert_eq!(
+        (health.status_code, json(&health)["status"].as_str()),
+        (200, Some("ok"))
+    );
+}

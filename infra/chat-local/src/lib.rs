@@ -1,0 +1,31 @@
+//! # chat-local — the local gateway
+//!
+//! One process that stands in for API Gateway on localhost (DESIGN §2): it serves the
+//! HTTP routes, the `/ws` WebSocket and the Management API, turns every request into
+//! the event struct API Gateway would send (`aws_lambda_events`), and calls the *same*
+//! function handlers the Lambdas run, in-process, on the embedded adapters.
+//!
+//! - [`config`]: [`GatewayConfig`] and the gateway's defaults.
+//! - [`server`]: [`start`] / [`RunningGateway`]: storage, app, listener, shutdown.
+//! - `http_bridge`: every other HTTP request ⇄ `ApiGatewayV2httpRequest` → `fn_auth`.
+//! - `ws`: `/ws` handshake (`$connect`), frames (`$default`), close (`$disconnect`).
+//! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
+//! - [`secrets`]: the signing secret and management key kept in the data folder.
+//! - [`demo`]: the PROTOCOL §0 demo accounts.
+//! - `worker`: the in-process job worker.
+//! - [`admin_cli`]: `users …` subcommands on the embedded store.
+//! - [`cli`]: the command line (`serve` is the default subcommand).
+
+pub mod admin_cli;
+pub mod cli;
+pub mod config;
+pub mod demo;
+mod http_bridge;
+mod management;
+pub mod secrets;
+pub mod server;
+mod worker;
+mod ws;
+
+pub use config::GatewayConfig;
+pub use server::{RunningGateway, start};

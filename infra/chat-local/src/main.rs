@@ -1,0 +1,34 @@
+//! `chat-local`: parse the command line, set up logging, run. Errors end the process
+//! with one line on stderr and a non-zero status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = chat_local::cli::Cli::parse();
+    // A one-shot admin command should print its result, not the server's info chatter.
+    let default_filter = if cli.is_admin_command() {
+        "warn"
+    } else {
+        "info"
+    };
+    chat_config::logging::init_with(cli.log_format.into(), default_filter);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chat-local: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(chat_local::cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chat-local: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

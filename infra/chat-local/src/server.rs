@@ -1,0 +1,360 @@
+//! Starting and stopping the gateway.
+//!
+//! [`start`] prepares everything that can fail *before* serving — data folder, secrets,
+//! listener, TLS files, storage — so that a bad flag is one clear error and no half-up
+//! server. [`RunningGateway::shutdown`] stops in the order that loses nothing: stop
+//! accepting, close sockets (each runs `$disconnect`), let in-flight handlers finish,
+//! stop the worker, and drop the app so the SQLite store closes and checkpoints.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum_server::Handle;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use chat_config::Settings;
+use chat_core::ids::ConnectionId;
+use chat_core::{App, CoreError};
+use chat_embedded::push::ConnectionHub;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+use tracing::{info, warn};
+
+use crate::config::GatewayConfig;
+use crate::http_bridge::{error_response, json_response};
+use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
+use crate::{demo, http_bridge, management, worker, ws};
+
+/// How long in-flight HTTP requests and open sockets get to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What every route handler shares.
+pub(crate) struct Shared {
+    pub(crate) app: Arc<App>,
+    pub(crate) hub: Arc<ConnectionHub>,
+    pub(crate) management_key: String,
+    /// Set at shutdown: new sockets are refused.
+    pub(crate) shutting_down: Arc<AtomicBool>,
+    pub(crate) tasks: TaskTracker,
+}
+
+/// Counts socket tasks: each holds a [`TaskGuard`]; shutdown waits until none is left.
+#[derive(Clone)]
+pub(crate) struct TaskTracker(mpsc::Sender<()>);
+
+/// Held by a running socket task; dropping it (even by panic) checks the task out.
+pub(crate) struct TaskGuard(#[allow(dead_code)] mpsc::Sender<()>);
+
+impl TaskTracker {
+    fn new() -> (Self, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel(1);
+        (TaskTracker(tx), rx)
+    }
+
+    pub(crate) fn guard(&self) -> TaskGuard {
+        TaskGuard(self.0.clone())
+    }
+}
+
+/// A gateway serving in this process.
+pub struct RunningGateway {
+    local_addr: SocketAddr,
+    management_key: String,
+    data_dir: PathBuf,
+    handle: Handle,
+    server: JoinHandle<std::io::Result<()>>,
+    hub: Arc<ConnectionHub>,
+    shutting_down: Arc<AtomicBool>,
+    tasks_done: mpsc::Receiver<()>,
+    worker: JoinHandle<()>,
+    stop_worker: watch::Sender<bool>,
+    app: Weak<App>,
+}
+
+/// Starts a gateway; returns once it accepts connections.
+pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
+    let data_dir = config.data_dir.clone();
+    prepare_data_dir(&data_dir)?;
+
+    let mut settings = Settings::from_env().context("invalid environment configuration")?;
+    if settings.jwt_secret.is_none() {
+        let path = secrets::file(&data_dir, JWT_SECRET_FILE);
+        let secret = secrets::load_or_create(&path)
+            .with_context(|| format!("cannot read or create {}", path.display()))?;
+        settings.jwt_secret = Some(secret.into_bytes());
+    }
+    let key_path = secrets::file(&data_dir, MANAGEMENT_KEY_FILE);
+    let management_key = secrets::load_or_create(&key_path)
+        .with_context(|| format!("cannot read or create {}", key_path.display()))?;
+
+    let listener = std::net::TcpListener::bind(config.addr)
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let local_addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(load_tls(cert, key).await?),
+        None => None,
+    };
+
+    settings.rate_limit = config.rate_limit;
+    let mut origins = config.default_origins(local_addr.port());
+    origins.extend(config.allowed_origins.iter().cloned());
+    origins.append(&mut settings.allowed_origins);
+    let mut seen = std::collections::HashSet::new();
+    origins.retain(|o| seen.insert(o.clone()));
+    settings.allowed_origins = origins;
+
+    // The one place the backend is chosen. Only the embedded backend exists yet; the
+    // AWS adapters (and CHAT_BACKEND / CHAT_AWS_ENDPOINT) come with the AWS issue.
+    let hub = Arc::new(ConnectionHub::new());
+    let core_config = settings.core_config()?;
+    let backend = chat_config::embedded::build(&data_dir, core_config, hub.clone())
+        .await
+        .with_context(|| format!("cannot open storage in {}", data_dir.display()))?;
+    // Sockets do not survive a restart: rows left by the last run would show users
+    // online and waste pushes.
+    let stale = backend
+        .store
+        .clear_connections()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot clear stale connections: {e}"))?;
+    if stale > 0 {
+        info!(stale, "forgot connections left by the previous run");
+    }
+    drop(backend.store);
+    let app = backend.app;
+    if config.demo {
+        demo::seed(&app)
+            .await
+            .context("cannot create the demo accounts")?;
+    }
+
+    let (stop_worker, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(worker::run(backend.jobs, stop_rx));
+
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    let (tasks, tasks_done) = TaskTracker::new();
+    let shared = Arc::new(Shared {
+        app: Arc::clone(&app),
+        hub: Arc::clone(&hub),
+        management_key: management_key.clone(),
+        shutting_down: Arc::clone(&shutting_down),
+        tasks,
+    });
+    let make_service = router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = Handle::new();
+    // TCP_NODELAY: chat frames are small and latency-bound; with Nagle's algorithm a
+    // push right after another one can wait for the client's delayed ACK (~40 ms).
+    let plain = axum_server::from_tcp(listener).handle(handle.clone());
+    let server = match tls {
+        Some(tls) => {
+            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            tokio::spawn(plain.acceptor(acceptor).serve(make_service))
+        }
+        None => tokio::spawn(plain.acceptor(NoDelayAcceptor::new()).serve(make_service)),
+    };
+    if handle.listening().await.is_none() {
+        let reason = match server.await {
+            Ok(Err(e)) => e.to_string(),
+            _ => "unknown error".to_string(),
+        };
+        anyhow::bail!("cannot serve on {local_addr}: {reason}");
+    }
+
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let addr_file = secrets::file(&data_dir, GATEWAY_ADDR_FILE);
+    if let Err(e) = std::fs::write(
+        &addr_file,
+        format!("{scheme}://{}\n", reachable(local_addr)),
+    ) {
+        warn!(error = %e, path = %addr_file.display(), "cannot record the gateway address; the admin CLI will not reach this gateway");
+    }
+    info!(
+        addr = %local_addr,
+        data_dir = %data_dir.display(),
+        tls = config.tls.is_some(),
+        demo = config.demo,
+        rate_limit = config.rate_limit,
+        "chat-local listening on {scheme}://{local_addr} (WebSocket at /ws)"
+    );
+
+    Ok(RunningGateway {
+        local_addr,
+        management_key,
+        data_dir,
+        handle,
+        server,
+        hub,
+        shutting_down,
+        tasks_done,
+        worker,
+        stop_worker,
+        app: Arc::downgrade(&app),
+    })
+}
+
+impl RunningGateway {
+    /// The bound address (the real port when the config asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The key the Management API requires (header `x-chat-management-key`).
+    pub fn management_key(&self) -> &str {
+        &self.management_key
+    }
+
+    /// Ids of the sockets open right now, oldest first. Clients never see their
+    /// connection id; tests and tools use this with the Management API.
+    pub fn connection_ids(&self) -> Vec<ConnectionId> {
+        self.hub.ids()
+    }
+
+    /// Stops gracefully: no new connections, sockets closed (each gets `$disconnect`),
+    /// in-flight handlers finished, storage closed.
+    pub async fn shutdown(mut self) {
+        info!("shutting down");
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        let closing = self.hub.close_all();
+        info!(sockets = closing, "closing sockets");
+        match self.server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(error = %e, "server stopped with an error"),
+            Err(e) => warn!(error = %e, "server task failed"),
+        }
+        // A handshake that was already past the listener may have opened a socket
+        // after the first sweep.
+        self.hub.close_all();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.tasks_done.recv())
+            .await
+            .is_err()
+        {
+            warn!("some sockets did not close in time");
+        }
+        let _ = self.stop_worker.send(true);
+        let _ = self.worker.await;
+        let addr_file = secrets::file(&self.data_dir, GATEWAY_ADDR_FILE);
+        if let Err(e) = std::fs::remove_file(&addr_file) {
+            warn!(error = %e, path = %addr_file.display(), "cannot remove the gateway address file");
+        }
+        if self.app.upgrade().is_some() {
+            warn!("the app is still referenced after shutdown; storage closes when it is released");
+        }
+        info!("stopped");
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/ws", get(ws::upgrade))
+        .route(
+            "/@connections/{id}",
+            get(management::get)
+                .post(management::post)
+                .delete(management::delete),
+        )
+        .fallback(http_bridge::handle)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(TraceLayer::new_for_http())
+        .with_state(shared)
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+}
+
+/// Same answer `fn_auth` gives a known path with the wrong method.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error_response(&CoreError::not_found(format!(
+        "{method} is not supported on {}",
+        uri.path()
+    )))
+}
+
+/// Creates the data folder and proves it writable, so a bad `--data-dir` fails here
+/// with its name rather than later inside SQLite.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data folder {}", dir.display()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("data folder {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+async fn load_tls(cert: &Path, key: &Path) -> anyhow::Result<RustlsConfig> {
+    // Only the ring provider is compiled in; make it the process default explicitly so
+    // rustls never has to guess. An error means one is installed already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for (what, path) in [("certificate", cert), ("key", key)] {
+        std::fs::metadata(path)
+            .with_context(|| format!("cannot read TLS {what} {}", path.display()))?;
+    }
+    RustlsConfig::from_pem_file(cert, key)
+        .await
+        .with_context(|| {
+            format!(
+                "invalid TLS certificate {} or key {}",
+                cert.display(),
+                key.display()
+            )
+        })
+}
+
+/// An address a local client can dial: the wildcard becomes loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => info!("SIGINT received"),
+        _ = term => info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,217 @@
+//! Settings read once at startup, from environment variables (Lambda) or flags
+//! (local gateway), and turned into the core's [`Config`].
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `CHAT_JWT_SECRET` | none (required on Lambda) | HS256 signing key, ≥ 32 bytes |
+//! | `CHAT_JWT_ISSUER` | `istackbuddy-chat` | `iss` claim |
+//! | `CHAT_JWT_AUDIENCE` | `istackbuddy-chat-clients` | `aud` claim |
+//! | `CHAT_TOKEN_TTL_SECONDS` | `43200` (12 h) | bearer token lifetime |
+//! | `CHAT_TICKET_TTL_SECONDS` | `60` | WebSocket ticket lifetime (at most 60) |
+//! | `CHAT_ALLOWED_ORIGINS` | empty | comma-separated browser origins for `/ws` |
+//! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
+
+use chat_core::auth::TokenConfig;
+use chat_core::{Config, Limits};
+use chrono::Duration;
+
+pub const JWT_SECRET_VAR: &str = "CHAT_JWT_SECRET";
+pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
+pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
+/// PROTOCOL §3: tickets live at most 60 s.
+pub const MAX_TICKET_TTL_SECONDS: i64 = 60;
+
+/// Why configuration could not be used. Messages name the variable or file to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot open embedded storage: {0}")]
+    Embedded(#[from] chat_embedded::EmbeddedError),
+    #[error("invalid configuration: {0}")]
+    Core(#[from] chat_core::CoreError),
+}
+
+/// Everything the core needs from configuration.
+#[derive(Clone)]
+pub struct Settings {
+    /// `None` until a secret is known (the local gateway fills it from its data folder).
+    pub jwt_secret: Option<Vec<u8>>,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl: Duration,
+    pub ticket_ttl: Duration,
+    pub allowed_origins: Vec<String>,
+    /// Actions per second per connection; burst is twice that; `0` turns limiting off.
+    pub rate_limit: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl", &self.token_ttl)
+            .field("ticket_ttl", &self.ticket_ttl)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("rate_limit", &self.rate_limit)
+            .finish()
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            jwt_secret: None,
+            issuer: DEFAULT_ISSUER.into(),
+            audience: DEFAULT_AUDIENCE.into(),
+            token_ttl: Duration::hours(12),
+            ticket_ttl: Duration::seconds(MAX_TICKET_TTL_SECONDS),
+            allowed_origins: Vec::new(),
+            rate_limit: 20,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (tests pass a map). Unset or empty variables
+    /// keep their defaults.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut s = Settings::default();
+        if let Some(secret) = get(JWT_SECRET_VAR) {
+            s.jwt_secret = Some(secret.into_bytes());
+        }
+        if let Some(v) = get("CHAT_JWT_ISSUER") {
+            s.issuer = v;
+        }
+        if let Some(v) = get("CHAT_JWT_AUDIENCE") {
+            s.audience = v;
+        }
+        if let Some(v) = get("CHAT_TOKEN_TTL_SECONDS") {
+            s.token_ttl = Duration::seconds(positive("CHAT_TOKEN_TTL_SECONDS", &v)?);
+        }
+        if let Some(v) = get("CHAT_TICKET_TTL_SECONDS") {
+            let secs = positive("CHAT_TICKET_TTL_SECONDS", &v)?.min(MAX_TICKET_TTL_SECONDS);
+            s.ticket_ttl = Duration::seconds(secs);
+        }
+        if let Some(v) = get("CHAT_ALLOWED_ORIGINS") {
+            s.allowed_origins = v
+                .split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("CHAT_RATE_LIMIT") {
+            s.rate_limit = v.trim().parse().map_err(|e| ConfigError::Invalid {
+                name: "CHAT_RATE_LIMIT",
+                reason: format!("{e}"),
+            })?;
+        }
+        Ok(s)
+    }
+
+    /// The core's configuration. Fails without a signing secret.
+    pub fn core_config(&self) -> Result<Config, ConfigError> {
+        let secret = self
+            .jwt_secret
+            .clone()
+            .ok_or(ConfigError::Missing(JWT_SECRET_VAR))?;
+        let limits = Limits {
+            actions_per_second: self.rate_limit,
+            burst: self.rate_limit.saturating_mul(2),
+            ..Limits::default()
+        };
+        Ok(Config {
+            tokens: TokenConfig {
+                issuer: self.issuer.clone(),
+                audience: self.audience.clone(),
+                secret,
+                ttl: self.token_ttl,
+            },
+            ticket_ttl: self.ticket_ttl,
+            allowed_origins: self.allowed_origins.clone(),
+            limits,
+        })
+    }
+}
+
+fn positive(name: &'static str, raw: &str) -> Result<i64, ConfigError> {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: format!("expected a positive number of seconds, got {raw:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_only_a_secret() {
+        let s = from(&[(JWT_SECRET_VAR, "0123456789abcdef0123456789abcdef")]).unwrap();
+        let c = s.core_config().unwrap();
+        assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
+        assert_eq!((c.limits.actions_per_second, c.limits.burst), (20, 40));
+        assert_eq!(c.ticket_ttl, Duration::seconds(60));
+        assert!(c.allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn a_missing_secret_is_named() {
+        let err = from(&[]).unwrap().core_config().unwrap_err();
+        assert_eq!(err.to_string(), "CHAT_JWT_SECRET is not set");
+    }
+
+    #[test]
+    fn variables_override_defaults_and_tickets_stay_short() {
+        let s = from(&[
+            (
+                "CHAT_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example,",
+            ),
+            ("CHAT_RATE_LIMIT", "0"),
+            ("CHAT_TICKET_TTL_SECONDS", "600"),
+            ("CHAT_TOKEN_TTL_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+        assert_eq!(s.rate_limit, 0);
+        assert_eq!(s.ticket_ttl, Duration::seconds(60));
+        assert_eq!(s.token_ttl, Duration::seconds(60));
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_with_the_variable_name() {
+        let err = from(&[("CHAT_RATE_LIMIT", "fast")]).err().unwrap();
+        assert!(err.to_string().contains("CHAT_RATE_LIMIT"));
+        let err = from(&[("CHAT_TOKEN_TTL_SECONDS", "-5")]).err().unwrap();
+        assert!(err.to_string().contains("CHAT_TOKEN_TTL_SECONDS"));
+    }
+}

@@ -1,0 +1,174 @@
+//! The database schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Migrations are append-only: entry *n* (1-based) brings a version *n − 1* file to
+//! version *n*, inside one transaction together with the version bump, so a crash leaves
+//! the file at one version or the next. A file newer than this build is refused rather
+//! than written to.
+//!
+//! Every query in the table modules has an index for its access path; each index below
+//! names the queries it serves.
+
+use rusqlite::Connection;
+
+use crate::error::EmbeddedError;
+
+/// Version 1: users, issues, rooms, members, messages, connections, observers, tickets,
+/// and the durable job queue.
+const V1: &str = r#"
+CREATE TABLE users (
+    user_id        TEXT PRIMARY KEY,
+    username       TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    tier           TEXT,
+    roles          TEXT NOT NULL,      -- comma-separated Role::as_str, in order
+    enabled        INTEGER NOT NULL,
+    token_version  INTEGER NOT NULL,
+    guest_room     TEXT,
+    guest_issue    TEXT,
+    display_name   TEXT NOT NULL,
+    avatar_file_id TEXT,
+    password_hash  TEXT,
+    created_at     TEXT NOT NULL
+) STRICT;
+-- user_by_username, and uniqueness ignoring ASCII case (as the other adapters fold it).
+CREATE UNIQUE INDEX users_username ON users (username COLLATE NOCASE);
+
+CREATE TABLE issues (
+    issue_id   TEXT PRIMARY KEY,
+    tier       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL           -- the whole Issue as JSON (room_ids, history)
+) STRICT;
+-- supervisor queries: issues by tier and status.
+CREATE INDEX issues_tier_status ON issues (tier, status, created_at);
+
+CREATE TABLE rooms (
+    room_id         TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    issue_id        TEXT NOT NULL REFERENCES issues (issue_id),
+    status          TEXT NOT NULL,
+    conclusion      TEXT,
+    created_by      TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    last_seq        INTEGER NOT NULL,
+    last_message_at TEXT
+) STRICT;
+-- list_rooms(None) and rooms_of: newest first.
+CREATE INDEX rooms_newest ON rooms (created_at DESC, room_id DESC);
+-- list_rooms(Some(status)).
+CREATE INDEX rooms_status_newest ON rooms (status, created_at DESC, room_id DESC);
+CREATE INDEX rooms_issue ON rooms (issue_id);
+
+CREATE TABLE members (
+    room_id      TEXT NOT NULL REFERENCES rooms (room_id),
+    member_id    TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    tier         TEXT,
+    joined_at    TEXT NOT NULL,
+    PRIMARY KEY (room_id, member_id)    -- members, is_member, add/remove, room_connections
+) STRICT;
+-- rooms_of.
+CREATE INDEX members_by_member ON members (member_id, room_id);
+
+CREATE TABLE messages (
+    room_id       TEXT NOT NULL REFERENCES rooms (room_id),
+    seq           INTEGER NOT NULL,
+    message_id    TEXT NOT NULL,
+    client_msg_id TEXT,
+    author_id     TEXT NOT NULL,
+    author_kind   TEXT NOT NULL,
+    author_name   TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    delivery      TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    visibility    TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    data          TEXT,                 -- JSON
+    reply_to      TEXT,
+    shared_from   TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (room_id, seq)          -- messages_page: a range scan in seq order
+) STRICT, WITHOUT ROWID;
+-- message, update_message.
+CREATE UNIQUE INDEX messages_id ON messages (room_id, message_id);
+-- idempotent sends: the dedup lookup in append_message, message_by_client_id.
+CREATE UNIQUE INDEX messages_client_id ON messages (room_id, author_id, client_msg_id)
+    WHERE client_msg_id IS NOT NULL;
+
+CREATE TABLE connections (
+    connection_id TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    token_version INTEGER NOT NULL,
+    connected_at  TEXT NOT NULL
+) STRICT;
+-- connections_of, online_users, and the members → connections join of room_connections.
+CREATE INDEX connections_user ON connections (user_id, connection_id);
+
+CREATE TABLE observers (
+    room_id       TEXT NOT NULL,
+    connection_id TEXT NOT NULL REFERENCES connections (connection_id) ON DELETE CASCADE,
+    PRIMARY KEY (room_id, connection_id) -- room_connections
+) STRICT, WITHOUT ROWID;
+-- the cascade from delete_connection.
+CREATE INDEX observers_connection ON observers (connection_id);
+
+CREATE TABLE tickets (
+    ticket_hash TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) STRICT;
+-- sweeping expired tickets.
+CREATE INDEX tickets_expiry ON tickets (expires_at);
+
+CREATE TABLE jobs (
+    job_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    due_at   TEXT NOT NULL,
+    body     TEXT NOT NULL,             -- the Job as JSON
+    attempts INTEGER NOT NULL DEFAULT 0 -- deliveries so far (poison jobs are dropped)
+) STRICT;
+"#;
+
+/// Every migration, oldest first; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`SCHEMA_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), EmbeddedError> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| EmbeddedError::sqlite("read schema version", e))?;
+    if found > SCHEMA_VERSION {
+        return Err(EmbeddedError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let version = index as i64 + 1;
+        let context = format!("migrate schema to version {version}");
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| EmbeddedError::sqlite(context.clone(), e))?;
+        // Another process may have migrated while this one waited for the lock.
+        let now: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| EmbeddedError::sqlite(context.clone(), e))?;
+        if now >= version {
+            continue;
+        }
+        tx.execute_batch(sql)
+            .map_err(|e| EmbeddedError::sqlite(context.clone(), e))?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(|e| EmbeddedError::sqlite(context.clone(), e))?;
+        tx.commit().map_err(|e| EmbeddedError::sqlite(context, e))?;
+        tracing::info!(version, "sqlite schema migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! [`TestServer`]: a local gateway started in-process on `127.0.0.1:0` with its own
+//! data folder; HTTP helpers, logins, token minting, handshakes and the admin's revoke.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chat_local::{GatewayConfig, RunningGateway};
+use serde_json::{Map, Value, json};
+
+use crate::tokens::{decode_claims, sign_claims};
+use crate::ws::{Refusal, Ws};
+use crate::{TIMEOUT, demo_password};
+
+/// What a test may choose about its gateway; turned into a [`GatewayConfig`] at every
+/// (re)start, so a restart reuses the data folder and settings on a fresh port.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    /// Create the PROTOCOL §0 demo users if absent (default `true`).
+    pub demo: bool,
+    /// Actions per second per connection (burst 2N, `0` = off); default 20.
+    pub rate_limit: u32,
+    /// Browser origins allowed on the WebSocket handshake (default none).
+    pub allowed_origins: Vec<String>,
+}
+
+impl Options {
+    fn new(data_dir: &Path) -> Options {
+        let defaults = GatewayConfig::new(loopback(), data_dir.to_path_buf());
+        Options {
+            data_dir: data_dir.to_path_buf(),
+            demo: true,
+            rate_limit: defaults.rate_limit,
+            allowed_origins: defaults.allowed_origins,
+        }
+    }
+
+    fn gateway_config(&self) -> GatewayConfig {
+        let mut config = GatewayConfig::new(loopback(), self.data_dir.clone());
+        config.demo = self.demo;
+        config.rate_limit = self.rate_limit;
+        config.allowed_origins = self.allowed_origins.clone();
+        config
+    }
+}
+
+/// A local gateway running in this process, with its data folder.
+pub struct TestServer {
+    gateway: Option<RunningGateway>,
+    options: Options,
+    addr: SocketAddr,
+    http: reqwest::Client,
+    // Dropped last: the folder outlives the gateway that writes into it.
+    _own_dir: Option<tempfile::TempDir>,
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+impl TestServer {
+    /// A demo gateway (PROTOCOL §0 users) with default limits in a fresh temp folder.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`start`](Self::start), with the configuration adjusted by `tweak`
+    /// (e.g. `|c| c.rate_limit = 0`).
+    pub async fn start_with(tweak: impl FnOnce(&mut Options)) -> TestServer {
+        let dir = tempfile::Builder::new()
+            .prefix("chat-e2e-")
+            .tempdir()
+            .expect("create a temp data folder");
+        let mut options = Options::new(dir.path());
+        tweak(&mut options);
+        let mut server = Self::launch(options).await;
+        server._own_dir = Some(dir);
+        server
+    }
+
+    /// A demo gateway on an existing data folder (kept after the test).
+    pub async fn start_in(dir: &Path) -> TestServer {
+        Self::launch(Options::new(dir)).await
+    }
+
+    async fn launch(options: Options) -> TestServer {
+        let gateway = tokio::time::timeout(TIMEOUT, chat_local::start(options.gateway_config()))
+            .await
+            .expect("gateway did not start within the timeout")
+            .expect("gateway failed to start");
+        let addr = gateway.local_addr();
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .build()
+            .expect("build an HTTP client");
+        let server = TestServer {
+            gateway: Some(gateway),
+            options,
+            addr,
+            http,
+            _own_dir: None,
+        };
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "/healthz did not answer 200 within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The options the next [`restart`](Self::restart) will use.
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.options.data_dir
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The running gateway (e.g. for its management key).
+    pub fn gateway(&self) -> &RunningGateway {
+        self.gateway.as_ref().expect("the gateway is stopped")
+    }
+
+    /// Stops the gateway gracefully (open sockets are closed).
+    pub async fn stop(&mut self) {
+        if let Some(g) = self.gateway.take() {
+            tokio::time::timeout(TIMEOUT, g.shutdown())
+                .await
+                .expect("gateway did not shut down within the timeout");
+        }
+    }
+
+    /// Shuts the gateway down and starts a new one on the same data folder (and a new
+    /// port: callers use [`addr`](Self::addr) / [`ws_url`](Self::ws_url) afterwards).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut fresh = Self::launch(self.options.clone()).await;
+        self.gateway = fresh.gateway.take();
+        self.addr = fresh.addr;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    // ---- HTTP ------------------------------------------------------------------------
+
+    /// Sends a JSON request; returns the status and the JSON body (`{"_raw": text}` when
+    /// the body is not JSON, `{}` when empty).
+    pub async fn http(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let raw = body.map(|b| b.to_string());
+        self.http_raw(method, path, raw.as_deref(), token).await
+    }
+
+    /// Like [`http`](Self::http) with a literal body (for malformed JSON).
+    pub async fn http_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("HTTP request failed");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("read the HTTP body");
+        let json = if text.trim().is_empty() {
+            json!({})
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| json!({ "_raw": text }))
+        };
+        (status, json)
+    }
+
+    /// Logs a demo user in with their demo password; returns the token.
+    pub async fn login(&self, user: &str) -> String {
+        let (status, body) = self
+            .http(
+                "POST",
+                "/auth/login",
+                Some(json!({"username": user, "password": demo_password(user)})),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "login {user}: {body}");
+        body["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login {user}: no token in {body}"))
+            .to_string()
+    }
+
+    /// The user id behind a token (`GET /me`).
+    pub async fn user_id(&self, token: &str) -> String {
+        let (status, me) = self.http("GET", "/me", None, Some(token)).await;
+        assert_eq!(status, 200, "/me: {me}");
+        me["identity"]["userId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("/me without identity.userId: {me}"))
+            .to_string()
+    }
+
+    /// Logs in and opens a socket: `(token, user id, connection)`.
+    pub async fn user(&self, name: &str) -> (String, String, Ws) {
+        let token = self.login(name).await;
+        let id = self.user_id(&token).await;
+        let ws = self.ws(&token).await;
+        (token, id, ws)
+    }
+
+    // ---- WebSocket -------------------------------------------------------------------
+
+    /// Opens a socket with `Authorization: Bearer <token>`; panics if refused.
+    pub async fn ws(&self, token: &str) -> Ws {
+        match self
+            .try_ws(None, &[("authorization", &format!("Bearer {token}"))])
+            .await
+        {
+            Ok(ws) => ws,
+            Err(r) => panic!("handshake refused: {} {}", r.status, r.body),
+        }
+    }
+
+    /// Attempts a handshake to `/ws` (plus `query`, e.g. `"ticket=…"`) with extra headers.
+    pub async fn try_ws(
+        &self,
+        query: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Ws, Refusal> {
+        let url = match query {
+            Some(q) => format!("{}?{q}", self.ws_url()),
+            None => self.ws_url(),
+        };
+        Ws::connect_to(&url, headers).await
+    }
+
+    // ---- administration --------------------------------------------------------------
+
+    /// Revokes every token of `username` the way an admin does (`chat-local users
+    /// revoke`: the admin path on this data folder, which reaches the running gateway
+    /// through its Management API); the gateway must close the user's open sockets.
+    pub async fn revoke_tokens(&self, username: &str) {
+        let command = chat_local::admin_cli::UsersCommand::Revoke {
+            user: username.to_string(),
+        };
+        let mut out = Vec::new();
+        let mut no_input = std::io::empty();
+        let run =
+            chat_local::admin_cli::run_users(self.data_dir(), command, &mut no_input, &mut out);
+        tokio::time::timeout(TIMEOUT, run)
+            .await
+            .expect("users revoke did not finish within the timeout")
+            .unwrap_or_else(|e| panic!("users revoke {username}: {e:#}"));
+    }
+
+    // ---- tokens ----------------------------------------------------------------------
+
+    /// The HS256 secret the gateway signs with: `CHAT_JWT_SECRET` if set, else the
+    /// text kept in `<data_dir>/jwt.secret` (its bytes, surrounding whitespace trimmed).
+    pub fn jwt_secret(&self) -> Vec<u8> {
+        if let Ok(s) = std::env::var("CHAT_JWT_SECRET") {
+            return s.into_bytes();
+        }
+        let path = self.data_dir().join("jwt.secret");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        text.trim().as_bytes().to_vec()
+    }
+
+    /// Mints a token signed with the gateway's own secret, starting from the claims of
+    /// `real_token` (decoded without verification) changed by `edit`. This is how tests
+    /// make tokens that are valid in every respect but one.
+    pub fn mint(&self, real_token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+        let mut claims = decode_claims(real_token);
+        edit(&mut claims);
+        sign_claims(&claims, &self.jwt_secret())
+    }
+}
