@@ -16,7 +16,9 @@ pub const MAX_ID_LEN: usize = 128;
 fn valid_id(raw: &str) -> bool {
     !raw.is_empty()
         && raw.len() <= MAX_ID_LEN
-        && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'\\')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b'\\')
 }
 
 macro_rules! id_type {

@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn connections_have_separate_buckets_and_zero_means_off() {
         let limiter = RateLimiter::new(1, 1);
-        let (a, b) = (ConnectionId::parse("a").unwrap(), ConnectionId::parse("b").unwrap());
+        let (a, b) = (
+            ConnectionId::parse("a").unwrap(),
+            ConnectionId::parse("b").unwrap(),
+        );
         assert!(limiter.allow(&a));
         assert!(!limiter.allow(&a));
         assert!(limiter.allow(&b));

@@ -4,12 +4,26 @@
 use chat_core::testkit::harness::{T1, T2, T3, TestApp};
 use serde_json::{Value, json};
 
-async fn room_with(t: &TestApp, owner: &chat_core::ids::ConnectionId, invite: &[&chat_core::model::UserRecord]) -> String {
-    let d = t.ok(owner, "room.create", json!({"kind": "group", "title": "Room"})).await;
+async fn room_with(
+    t: &TestApp,
+    owner: &chat_core::ids::ConnectionId,
+    invite: &[&chat_core::model::UserRecord],
+) -> String {
+    let d = t
+        .ok(
+            owner,
+            "room.create",
+            json!({"kind": "group", "title": "Room"}),
+        )
+        .await;
     let room = d["room"]["id"].as_str().unwrap().to_string();
     for u in invite {
-        t.ok(owner, "room.invite", json!({"roomId": room, "userId": u.identity.user_id.to_string()}))
-            .await;
+        t.ok(
+            owner,
+            "room.invite",
+            json!({"roomId": room, "userId": u.identity.user_id.to_string()}),
+        )
+        .await;
     }
     room
 }
@@ -35,7 +49,11 @@ async fn a_message_reaches_every_member_connection_and_nobody_else() {
         t.events(c);
     }
     let sent = t
-        .ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "c1", "text": "hello"}))
+        .ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "c1", "text": "hello"}),
+        )
         .await;
     assert_eq!(sent["message"]["text"], "hello");
     for c in [&ca, &cb1, &cb2] {
@@ -44,7 +62,10 @@ async fn a_message_reaches_every_member_connection_and_nobody_else() {
         assert_eq!(got.len(), 1, "{c} should get exactly one message.created");
         assert_eq!(got[0]["message"]["id"], sent["message"]["id"]);
     }
-    assert!(created(&t.events(&cc)).is_empty(), "a non-member got the message");
+    assert!(
+        created(&t.events(&cc)).is_empty(),
+        "a non-member got the message"
+    );
 }
 
 #[tokio::test]
@@ -54,13 +75,34 @@ async fn a_resend_with_the_same_client_msg_id_returns_the_original() {
     let bob = t.employee("bob", T2, &[]).await;
     let (ca, cb) = (t.connect(&alice).await, t.connect(&bob).await);
     let room = room_with(&t, &ca, &[&bob]).await;
-    let first = t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "same", "text": "one"})).await;
+    let first = t
+        .ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "same", "text": "one"}),
+        )
+        .await;
     t.events(&cb);
-    let again = t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "same", "text": "one"})).await;
+    let again = t
+        .ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "same", "text": "one"}),
+        )
+        .await;
     assert_eq!(first["message"]["id"], again["message"]["id"]);
-    assert!(created(&t.events(&cb)).is_empty(), "a resend was fanned out again");
+    assert!(
+        created(&t.events(&cb)).is_empty(),
+        "a resend was fanned out again"
+    );
     // Another author may use the same client id.
-    let bobs = t.ok(&cb, "message.send", json!({"roomId": room, "clientMsgId": "same", "text": "two"})).await;
+    let bobs = t
+        .ok(
+            &cb,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "same", "text": "two"}),
+        )
+        .await;
     assert_ne!(bobs["message"]["id"], first["message"]["id"]);
 }
 
@@ -72,7 +114,13 @@ async fn sequence_numbers_increase_by_one_per_message() {
     let room = room_with(&t, &ca, &[]).await;
     let mut seqs = vec![];
     for i in 0..5 {
-        let d = t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": format!("m{i}"), "text": "x"})).await;
+        let d = t
+            .ok(
+                &ca,
+                "message.send",
+                json!({"roomId": room, "clientMsgId": format!("m{i}"), "text": "x"}),
+            )
+            .await;
         seqs.push(d["message"]["seq"].as_u64().unwrap());
     }
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
@@ -85,23 +133,60 @@ async fn history_pages_forward_and_backward() {
     let ca = t.connect(&alice).await;
     let room = room_with(&t, &ca, &[]).await;
     for i in 0..30 {
-        t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": format!("m{i}"), "text": format!("n{i}")}))
-            .await;
+        t.ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": format!("m{i}"), "text": format!("n{i}")}),
+        )
+        .await;
     }
-    let first = t.ok(&ca, "history.get", json!({"roomId": room, "afterSeq": 0, "limit": 10})).await;
-    let seqs: Vec<u64> = first["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    let first = t
+        .ok(
+            &ca,
+            "history.get",
+            json!({"roomId": room, "afterSeq": 0, "limit": 10}),
+        )
+        .await;
+    let seqs: Vec<u64> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect();
     assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
     assert_eq!(first["hasMore"], true);
-    let last = t.ok(&ca, "history.get", json!({"roomId": room, "beforeSeq": 31, "limit": 10})).await;
-    let seqs: Vec<u64> = last["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    let last = t
+        .ok(
+            &ca,
+            "history.get",
+            json!({"roomId": room, "beforeSeq": 31, "limit": 10}),
+        )
+        .await;
+    let seqs: Vec<u64> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect();
     assert_eq!(seqs, (21..=30).collect::<Vec<_>>());
     assert_eq!(last["hasMore"], true);
-    let tail = t.ok(&ca, "history.get", json!({"roomId": room, "afterSeq": 25})).await;
+    let tail = t
+        .ok(&ca, "history.get", json!({"roomId": room, "afterSeq": 25}))
+        .await;
     assert_eq!(tail["messages"].as_array().unwrap().len(), 5);
     assert_eq!(tail["hasMore"], false);
-    assert_eq!(t.refused(&ca, "history.get", json!({"roomId": room, "limit": 201})).await, "bad_request");
     assert_eq!(
-        t.refused(&ca, "history.get", json!({"roomId": room, "afterSeq": 5, "beforeSeq": 5})).await,
+        t.refused(&ca, "history.get", json!({"roomId": room, "limit": 201}))
+            .await,
+        "bad_request"
+    );
+    assert_eq!(
+        t.refused(
+            &ca,
+            "history.get",
+            json!({"roomId": room, "afterSeq": 5, "beforeSeq": 5})
+        )
+        .await,
         "bad_request"
     );
 }
@@ -114,15 +199,30 @@ async fn oversized_and_empty_texts_are_refused_with_protocol_codes() {
     let room = room_with(&t, &ca, &[]).await;
     let big = "x".repeat(16 * 1024 + 1);
     assert_eq!(
-        t.refused(&ca, "message.send", json!({"roomId": room, "clientMsgId": "b", "text": big})).await,
+        t.refused(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "b", "text": big})
+        )
+        .await,
         "payload_too_large"
     );
     assert_eq!(
-        t.refused(&ca, "message.send", json!({"roomId": room, "clientMsgId": "e", "text": "   "})).await,
+        t.refused(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "e", "text": "   "})
+        )
+        .await,
         "bad_request"
     );
     assert_eq!(
-        t.refused(&ca, "message.send", json!({"roomId": room, "text": "no client id"})).await,
+        t.refused(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "text": "no client id"})
+        )
+        .await,
         "bad_request"
     );
 }
@@ -137,7 +237,11 @@ async fn typing_reaches_the_others_but_not_the_typist() {
     t.events(&ca);
     t.events(&cb);
     t.ok(&ca, "typing", json!({"roomId": room})).await;
-    assert!(t.events(&cb).iter().any(|e| e["type"] == "typing" && e["userId"] == alice.identity.user_id.to_string()));
+    assert!(
+        t.events(&cb)
+            .iter()
+            .any(|e| e["type"] == "typing" && e["userId"] == alice.identity.user_id.to_string())
+    );
     assert!(!t.events(&ca).iter().any(|e| e["type"] == "typing"));
 }
 
@@ -162,30 +266,65 @@ async fn employee_only_messages_are_hidden_from_guests_in_events_and_history() {
             guest_room: Some(RoomId::parse(room.clone()).unwrap()),
             guest_issue: None,
         },
-        profile: Profile { display_name: "John".into(), avatar_file_id: None },
+        profile: Profile {
+            display_name: "John".into(),
+            avatar_file_id: None,
+        },
         password_hash: None,
         created_at: t.clock.now(),
     };
     t.store.insert_user(&guest).await.unwrap();
     t.store
-        .add_member(&RoomId::parse(room.clone()).unwrap(), &chat_core::service::rooms::member_of(&guest, t.clock.now()))
+        .add_member(
+            &RoomId::parse(room.clone()).unwrap(),
+            &chat_core::service::rooms::member_of(&guest, t.clock.now()),
+        )
         .await
         .unwrap();
     let cg = t.connect(&guest).await;
     t.events(&cg);
     t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "n1", "text": "internal note", "visibility": "employees"}))
         .await;
-    t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "n2", "text": "hello John"}))
-        .await;
-    let seen: Vec<String> = created(&t.events(&cg)).iter().map(|e| e["message"]["text"].as_str().unwrap().to_string()).collect();
+    t.ok(
+        &ca,
+        "message.send",
+        json!({"roomId": room, "clientMsgId": "n2", "text": "hello John"}),
+    )
+    .await;
+    let seen: Vec<String> = created(&t.events(&cg))
+        .iter()
+        .map(|e| e["message"]["text"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(seen, vec!["hello John"]);
     let h = t.ok(&cg, "history.get", json!({"roomId": room})).await;
-    assert!(h["messages"].as_array().unwrap().iter().all(|m| m["visibility"] == "everyone"));
+    assert!(
+        h["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["visibility"] == "everyone")
+    );
     // Guests cannot post employee-only, and cannot create rooms.
     assert_eq!(
-        t.refused(&cg, "message.send", json!({"roomId": room, "clientMsgId": "g1", "text": "psst", "visibility": "employees"})).await,
+        t.refused(
+            &cg,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "g1", "text": "psst", "visibility": "employees"})
+        )
+        .await,
         "forbidden"
     );
-    assert_eq!(t.refused(&cg, "room.create", json!({"kind": "group", "title": "mine"})).await, "forbidden");
-    assert_eq!(t.refused(&cg, "room.join", json!({"roomId": room})).await, "forbidden");
+    assert_eq!(
+        t.refused(
+            &cg,
+            "room.create",
+            json!({"kind": "group", "title": "mine"})
+        )
+        .await,
+        "forbidden"
+    );
+    assert_eq!(
+        t.refused(&cg, "room.join", json!({"roomId": room})).await,
+        "forbidden"
+    );
 }

@@ -29,13 +29,19 @@ async fn guest_in(t: &TestApp, room: &str) -> UserRecord {
             guest_room: Some(RoomId::parse(room).unwrap()),
             guest_issue: None,
         },
-        profile: Profile { display_name: "John Q".into(), avatar_file_id: None },
+        profile: Profile {
+            display_name: "John Q".into(),
+            avatar_file_id: None,
+        },
         password_hash: None,
         created_at: t.clock_now(),
     };
     t.store.insert_user(&guest).await.unwrap();
     t.store
-        .add_member(&RoomId::parse(room).unwrap(), &member_of(&guest, t.clock_now()))
+        .add_member(
+            &RoomId::parse(room).unwrap(),
+            &member_of(&guest, t.clock_now()),
+        )
         .await
         .unwrap();
     guest
@@ -73,14 +79,24 @@ async fn a_second_room_can_join_an_existing_issue_but_not_a_missing_one() {
     let t = TestApp::new();
     let alice = t.employee("alice", T1, &[]).await;
     let c = t.connect(&alice).await;
-    let first = t.ok(&c, "room.create", json!({"kind": "group", "title": "One"})).await;
+    let first = t
+        .ok(&c, "room.create", json!({"kind": "group", "title": "One"}))
+        .await;
     let issue_id = first["issue"]["id"].as_str().unwrap();
     let second = t
-        .ok(&c, "room.create", json!({"kind": "group", "title": "Two", "issueId": issue_id}))
+        .ok(
+            &c,
+            "room.create",
+            json!({"kind": "group", "title": "Two", "issueId": issue_id}),
+        )
         .await;
     assert_eq!(second["issue"]["roomIds"].as_array().unwrap().len(), 2);
     let code = t
-        .refused(&c, "room.create", json!({"kind": "group", "title": "Three", "issueId": "iss_nope"}))
+        .refused(
+            &c,
+            "room.create",
+            json!({"kind": "group", "title": "Three", "issueId": "iss_nope"}),
+        )
         .await;
     assert_eq!(code, "not_found");
 }
@@ -92,15 +108,25 @@ async fn employees_join_group_rooms_but_not_solo_rooms() {
     let carol = t.employee("carol", T3, &[]).await;
     let (ca, cc) = (t.connect(&alice).await, t.connect(&carol).await);
     let group = group_room(&t, &ca).await;
-    let solo = t.ok(&ca, "room.create", json!({"kind": "solo", "title": "1:1"})).await;
+    let solo = t
+        .ok(&ca, "room.create", json!({"kind": "solo", "title": "1:1"}))
+        .await;
     let solo_id = solo["room"]["id"].as_str().unwrap();
     let joined = t.ok(&cc, "room.join", json!({"roomId": group})).await;
     assert_eq!(joined["room"]["memberCount"], 2);
-    assert_eq!(t.refused(&cc, "room.join", json!({"roomId": solo_id})).await, "forbidden");
-    // A non-member learns nothing about the solo room.
-    assert_eq!(t.refused(&cc, "room.get", json!({"roomId": solo_id})).await, "not_found");
     assert_eq!(
-        t.refused(&cc, "history.get", json!({"roomId": solo_id})).await,
+        t.refused(&cc, "room.join", json!({"roomId": solo_id}))
+            .await,
+        "forbidden"
+    );
+    // A non-member learns nothing about the solo room.
+    assert_eq!(
+        t.refused(&cc, "room.get", json!({"roomId": solo_id})).await,
+        "not_found"
+    );
+    assert_eq!(
+        t.refused(&cc, "history.get", json!({"roomId": solo_id}))
+            .await,
         "not_found"
     );
 }
@@ -116,20 +142,46 @@ async fn only_members_invite_and_only_employees_are_invited() {
     let bob_id = bob.identity.user_id.to_string();
     // Carol is not a member: she cannot invite Bob.
     assert_eq!(
-        t.refused(&cc, "room.invite", json!({"roomId": room, "userId": bob_id})).await,
+        t.refused(
+            &cc,
+            "room.invite",
+            json!({"roomId": room, "userId": bob_id})
+        )
+        .await,
         "not_found"
     );
-    let d = t.ok(&ca, "room.invite", json!({"roomId": room, "userId": bob_id})).await;
+    let d = t
+        .ok(
+            &ca,
+            "room.invite",
+            json!({"roomId": room, "userId": bob_id}),
+        )
+        .await;
     assert_eq!(d["room"]["memberCount"], 2);
     // A guest cannot be added with room.invite.
     let guest = guest_in(&t, &room).await;
-    let other = t.ok(&ca, "room.create", json!({"kind": "group", "title": "Other"})).await;
+    let other = t
+        .ok(
+            &ca,
+            "room.create",
+            json!({"kind": "group", "title": "Other"}),
+        )
+        .await;
     let code = t
-        .refused(&ca, "room.invite", json!({"roomId": other["room"]["id"], "userId": guest.identity.user_id.to_string()}))
+        .refused(
+            &ca,
+            "room.invite",
+            json!({"roomId": other["room"]["id"], "userId": guest.identity.user_id.to_string()}),
+        )
         .await;
     assert_eq!(code, "forbidden");
     assert_eq!(
-        t.refused(&ca, "room.invite", json!({"roomId": room, "userId": "usr_nobody"})).await,
+        t.refused(
+            &ca,
+            "room.invite",
+            json!({"roomId": room, "userId": "usr_nobody"})
+        )
+        .await,
         "not_found"
     );
 }
@@ -141,17 +193,31 @@ async fn the_last_employee_cannot_leave_or_be_removed_while_a_guest_remains() {
     let bob = t.employee("bob", T2, &[]).await;
     let (ca, cb) = (t.connect(&alice).await, t.connect(&bob).await);
     let room = group_room(&t, &ca).await;
-    t.ok(&ca, "room.invite", json!({"roomId": room, "userId": bob.identity.user_id.to_string()}))
-        .await;
+    t.ok(
+        &ca,
+        "room.invite",
+        json!({"roomId": room, "userId": bob.identity.user_id.to_string()}),
+    )
+    .await;
     guest_in(&t, &room).await;
     // Bob may go: Alice stays with the guest.
     t.ok(&cb, "room.leave", json!({"roomId": room})).await;
-    assert_eq!(t.refused(&ca, "room.leave", json!({"roomId": room})).await, "guest_alone");
+    assert_eq!(
+        t.refused(&ca, "room.leave", json!({"roomId": room})).await,
+        "guest_alone"
+    );
     // Bob rejoins and tries to remove Alice, then himself is the last one.
     t.ok(&cb, "room.join", json!({"roomId": room})).await;
-    t.ok(&cb, "room.remove", json!({"roomId": room, "userId": alice.identity.user_id.to_string()}))
-        .await;
-    assert_eq!(t.refused(&cb, "room.leave", json!({"roomId": room})).await, "guest_alone");
+    t.ok(
+        &cb,
+        "room.remove",
+        json!({"roomId": room, "userId": alice.identity.user_id.to_string()}),
+    )
+    .await;
+    assert_eq!(
+        t.refused(&cb, "room.leave", json!({"roomId": room})).await,
+        "guest_alone"
+    );
 }
 
 #[tokio::test]
@@ -168,7 +234,12 @@ async fn members_see_join_and_leave_as_system_messages_and_room_updates() {
         .iter()
         .find(|e| e["type"] == "message.created" && e["message"]["author"]["kind"] == "system")
         .expect("a system message about the join");
-    assert!(system["message"]["text"].as_str().unwrap().contains("CAROL"));
+    assert!(
+        system["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("CAROL")
+    );
     let update = events
         .iter()
         .find(|e| e["type"] == "room.updated")
@@ -184,9 +255,12 @@ async fn supervisors_role_does_not_let_them_join_solo_rooms_yet() {
     let alice = t.employee("alice", T1, &[]).await;
     let sam = t.employee("sam", T2, &[Role::Supervisor]).await;
     let (ca, cs) = (t.connect(&alice).await, t.connect(&sam).await);
-    let solo = t.ok(&ca, "room.create", json!({"kind": "solo", "title": "1:1"})).await;
+    let solo = t
+        .ok(&ca, "room.create", json!({"kind": "solo", "title": "1:1"}))
+        .await;
     assert_eq!(
-        t.refused(&cs, "room.join", json!({"roomId": solo["room"]["id"]})).await,
+        t.refused(&cs, "room.join", json!({"roomId": solo["room"]["id"]}))
+            .await,
         "forbidden"
     );
 }

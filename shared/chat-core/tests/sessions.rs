@@ -11,7 +11,10 @@ use chat_core::testkit::harness::{T1, T2, TestApp, test_config};
 use serde_json::json;
 
 fn login(u: &str, p: &str) -> LoginRequest {
-    LoginRequest { username: u.into(), password: p.into() }
+    LoginRequest {
+        username: u.into(),
+        password: p.into(),
+    }
 }
 
 #[tokio::test]
@@ -19,14 +22,32 @@ async fn wrong_password_unknown_user_and_disabled_account_look_the_same() {
     let t = TestApp::new();
     let alice = t.employee("alice", T1, &[]).await;
     assert!(t.app.login(&login("alice", "alice-pass")).await.is_ok());
-    assert!(t.app.login(&login("ALICE", "alice-pass")).await.is_ok(), "usernames are case-insensitive");
+    assert!(
+        t.app.login(&login("ALICE", "alice-pass")).await.is_ok(),
+        "usernames are case-insensitive"
+    );
     let wrong = t.app.login(&login("alice", "nope")).await.unwrap_err();
-    let unknown = t.app.login(&login("mallory", "alice-pass")).await.unwrap_err();
+    let unknown = t
+        .app
+        .login(&login("mallory", "alice-pass"))
+        .await
+        .unwrap_err();
     t.app
-        .update_identity(&alice.identity.user_id, IdentityPatch { enabled: Some(false), ..Default::default() })
+        .update_identity(
+            chat_core::service::audit::Actor::Operator,
+            &alice.identity.user_id,
+            IdentityPatch {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    let disabled = t.app.login(&login("alice", "alice-pass")).await.unwrap_err();
+    let disabled = t
+        .app
+        .login(&login("alice", "alice-pass"))
+        .await
+        .unwrap_err();
     for e in [&wrong, &unknown, &disabled] {
         assert_eq!(e.code(), ErrorCode::Unauthorized);
         assert_eq!(e.to_body(), wrong.to_body());
@@ -37,7 +58,12 @@ async fn wrong_password_unknown_user_and_disabled_account_look_the_same() {
 async fn handshakes_without_valid_credentials_or_from_foreign_origins_are_refused() {
     let t = TestApp::new();
     let alice = t.employee("alice", T1, &[]).await;
-    let token = t.app.login(&login("alice", "alice-pass")).await.unwrap().token;
+    let token = t
+        .app
+        .login(&login("alice", "alice-pass"))
+        .await
+        .unwrap()
+        .token;
     let hs = |auth: Option<String>, origin: Option<&str>| Handshake {
         connection_id: Some(ConnectionId::parse("c-x").unwrap()),
         authorization: auth,
@@ -45,20 +71,59 @@ async fn handshakes_without_valid_credentials_or_from_foreign_origins_are_refuse
         origin: origin.map(str::to_string),
     };
     let code = |r: Result<_, chat_core::CoreError>| r.map(|_| ()).unwrap_err().code();
-    assert_eq!(code(t.app.connect(&hs(None, None)).await), ErrorCode::Unauthorized);
-    assert_eq!(code(t.app.connect(&hs(Some("Bearer x.y.z".into()), None)).await), ErrorCode::Unauthorized);
-    assert_eq!(code(t.app.connect(&hs(Some(token.clone()), None)).await), ErrorCode::Unauthorized, "no scheme");
     assert_eq!(
-        code(t.app.connect(&hs(Some(format!("Bearer {token}")), Some("https://evil.example"))).await),
+        code(t.app.connect(&hs(None, None)).await),
+        ErrorCode::Unauthorized
+    );
+    assert_eq!(
+        code(t.app.connect(&hs(Some("Bearer x.y.z".into()), None)).await),
+        ErrorCode::Unauthorized
+    );
+    assert_eq!(
+        code(t.app.connect(&hs(Some(token.clone()), None)).await),
+        ErrorCode::Unauthorized,
+        "no scheme"
+    );
+    assert_eq!(
+        code(
+            t.app
+                .connect(&hs(
+                    Some(format!("Bearer {token}")),
+                    Some("https://evil.example")
+                ))
+                .await
+        ),
         ErrorCode::Forbidden
     );
-    assert!(t.app.connect(&hs(Some(format!("Bearer {token}")), Some("http://localhost:8080"))).await.is_ok());
+    assert!(
+        t.app
+            .connect(&hs(
+                Some(format!("Bearer {token}")),
+                Some("http://localhost:8080")
+            ))
+            .await
+            .is_ok()
+    );
     // Revoked: the token was fine a moment ago.
     t.app
-        .update_identity(&alice.identity.user_id, IdentityPatch { revoke_tokens: true, ..Default::default() })
+        .update_identity(
+            chat_core::service::audit::Actor::Operator,
+            &alice.identity.user_id,
+            IdentityPatch {
+                revoke_tokens: true,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    assert_eq!(code(t.app.connect(&hs(Some(format!("Bearer {token}")), None)).await), ErrorCode::Unauthorized);
+    assert_eq!(
+        code(
+            t.app
+                .connect(&hs(Some(format!("Bearer {token}")), None))
+                .await
+        ),
+        ErrorCode::Unauthorized
+    );
 }
 
 #[tokio::test]
@@ -73,10 +138,16 @@ async fn a_ticket_opens_one_socket_only_and_expires() {
         origin: None,
     };
     assert!(t.app.connect(&hs("c1", &ticket.ticket)).await.is_ok());
-    assert!(t.app.connect(&hs("c2", &ticket.ticket)).await.is_err(), "a ticket is single-use");
+    assert!(
+        t.app.connect(&hs("c2", &ticket.ticket)).await.is_err(),
+        "a ticket is single-use"
+    );
     let late = t.app.issue_ws_ticket(&alice.identity).await.unwrap();
     t.clock.advance(chrono::Duration::seconds(61));
-    assert!(t.app.connect(&hs("c3", &late.ticket)).await.is_err(), "an expired ticket");
+    assert!(
+        t.app.connect(&hs("c3", &late.ticket)).await.is_err(),
+        "an expired ticket"
+    );
 }
 
 #[tokio::test]
@@ -86,12 +157,21 @@ async fn revoking_closes_open_sockets_and_refuses_further_actions() {
     let c = t.connect(&alice).await;
     t.ok(&c, "room.list", json!({})).await;
     t.app
-        .update_identity(&alice.identity.user_id, IdentityPatch { revoke_tokens: true, ..Default::default() })
+        .update_identity(
+            chat_core::service::audit::Actor::Operator,
+            &alice.identity.user_id,
+            IdentityPatch {
+                revoke_tokens: true,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(t.push.closed().contains(&c), "the socket was not closed");
     // Even if closing had failed, the connection no longer acts.
-    t.app.handle_frame(&c, r#"{"action":"room.list","requestId":"r"}"#).await;
+    t.app
+        .handle_frame(&c, r#"{"action":"room.list","requestId":"r"}"#)
+        .await;
     assert!(t.store_has_no_connection(&c).await);
 }
 
@@ -112,14 +192,33 @@ async fn a_gone_connection_is_forgotten_and_the_others_still_get_the_message() {
     let bob = t.employee("bob", T2, &[]).await;
     let ca = t.connect(&alice).await;
     let (cb1, cb2) = (t.connect(&bob).await, t.connect(&bob).await);
-    let d = t.ok(&ca, "room.create", json!({"kind": "group", "title": "r"})).await;
+    let d = t
+        .ok(&ca, "room.create", json!({"kind": "group", "title": "r"}))
+        .await;
     let room = d["room"]["id"].as_str().unwrap().to_string();
-    t.ok(&ca, "room.invite", json!({"roomId": room, "userId": bob.identity.user_id.to_string()})).await;
+    t.ok(
+        &ca,
+        "room.invite",
+        json!({"roomId": room, "userId": bob.identity.user_id.to_string()}),
+    )
+    .await;
     t.events(&cb2);
     t.push.mark_gone(&cb1);
-    t.ok(&ca, "message.send", json!({"roomId": room, "clientMsgId": "m", "text": "hi"})).await;
-    assert!(t.store_has_no_connection(&cb1).await, "the gone connection is still stored");
-    assert!(t.events(&cb2).iter().any(|e| e["type"] == "message.created" && e["message"]["text"] == "hi"));
+    t.ok(
+        &ca,
+        "message.send",
+        json!({"roomId": room, "clientMsgId": "m", "text": "hi"}),
+    )
+    .await;
+    assert!(
+        t.store_has_no_connection(&cb1).await,
+        "the gone connection is still stored"
+    );
+    assert!(
+        t.events(&cb2)
+            .iter()
+            .any(|e| e["type"] == "message.created" && e["message"]["text"] == "hi")
+    );
 }
 
 #[tokio::test]
@@ -149,7 +248,10 @@ async fn garbage_and_unknown_actions_get_typed_errors() {
     assert_eq!(frames[0]["type"], "error");
     assert_eq!(frames[0]["error"]["code"], "bad_request");
     assert_eq!(t.refused(&c, "room.fly", json!({})).await, "bad_request");
-    let big = format!(r#"{{"requestId":"big","action":"message.send","text":"{}"}}"#, "x".repeat(40 * 1024));
+    let big = format!(
+        r#"{{"requestId":"big","action":"message.send","text":"{}"}}"#,
+        "x".repeat(40 * 1024)
+    );
     t.app.handle_frame(&c, &big).await;
     let frames = t.events(&c);
     assert_eq!(frames[0]["requestId"], "big");
@@ -168,11 +270,27 @@ async fn profile_edits_never_touch_identity() {
     let alice = t.employee("alice", T1, &[]).await;
     let p = t
         .app
-        .update_profile(&alice, ProfilePatch { display_name: Some("Alice A.".into()), avatar_file_id: None })
+        .update_profile(
+            &alice,
+            ProfilePatch {
+                display_name: Some("Alice A.".into()),
+                avatar_file_id: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(p.profile.display_name, "Alice A.");
-    let me = t.app.authenticate(&t.app.login(&login("alice", "alice-pass")).await.unwrap().token).await.unwrap();
+    let me = t
+        .app
+        .authenticate(
+            &t.app
+                .login(&login("alice", "alice-pass"))
+                .await
+                .unwrap()
+                .token,
+        )
+        .await
+        .unwrap();
     assert_eq!(me.identity.tier, Some(T1));
     assert!(me.identity.roles.is_empty());
     // Identity fields in a profile patch are rejected by the wire type.

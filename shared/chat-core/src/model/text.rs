@@ -100,8 +100,14 @@ mod tests {
 
     #[test]
     fn blank_text_and_titles_are_bad_requests() {
-        assert_eq!(MessageText::parse("  ").unwrap_err().code(), ErrorCode::BadRequest);
+        assert_eq!(
+            MessageText::parse("  ").unwrap_err().code(),
+            ErrorCode::BadRequest
+        );
         assert_eq!(Title::parse("").unwrap_err().code(), ErrorCode::BadRequest);
-        assert_eq!(Title::parse("a\u{7}b").unwrap_err().code(), ErrorCode::BadRequest);
+        assert_eq!(
+            Title::parse("a\u{7}b").unwrap_err().code(),
+            ErrorCode::BadRequest
+        );
     }
 }

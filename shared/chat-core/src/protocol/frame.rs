@@ -38,9 +38,7 @@ pub fn parse_frame(raw: &str) -> ParsedFrame {
     };
     let request_id = match value.get("requestId") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_REQUEST_ID_LEN => {
-            Some(s.clone())
-        }
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_REQUEST_ID_LEN => Some(s.clone()),
         Some(_) => {
             return ParsedFrame::Garbage(CoreError::bad_request(format!(
                 "requestId must be a string of 1..={MAX_REQUEST_ID_LEN} characters"
@@ -73,7 +71,10 @@ mod tests {
     fn garbage_is_not_a_request() {
         assert!(matches!(parse_frame("not json"), ParsedFrame::Garbage(_)));
         assert!(matches!(parse_frame("[1,2]"), ParsedFrame::Garbage(_)));
-        assert!(matches!(parse_frame("{\"requestId\": 5}"), ParsedFrame::Garbage(_)));
+        assert!(matches!(
+            parse_frame("{\"requestId\": 5}"),
+            ParsedFrame::Garbage(_)
+        ));
     }
 
     #[test]
@@ -89,7 +90,8 @@ mod tests {
 
     #[test]
     fn unknown_action_is_a_typed_bad_request() {
-        let ParsedFrame::Request { action, .. } = parse_frame(r#"{"action":"fly","requestId":"r"}"#)
+        let ParsedFrame::Request { action, .. } =
+            parse_frame(r#"{"action":"fly","requestId":"r"}"#)
         else {
             panic!("expected a request");
         };

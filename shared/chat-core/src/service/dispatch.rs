@@ -29,13 +29,17 @@ impl App {
                 // it sits near the start, which is where clients put it.
                 match sniff_request_id(raw) {
                     Some(id) => self.reply(connection, Reply::err(id, &err)).await,
-                    None => self.send_frame(connection, &to_frame(&FrameError::new(&err))).await,
+                    None => {
+                        self.send_frame(connection, &to_frame(&FrameError::new(&err)))
+                            .await
+                    }
                 }
                 return;
             }
             let (request_id, action) = match parse_frame(raw) {
                 ParsedFrame::Garbage(err) => {
-                    self.send_frame(connection, &to_frame(&FrameError::new(&err))).await;
+                    self.send_frame(connection, &to_frame(&FrameError::new(&err)))
+                        .await;
                     return;
                 }
                 ParsedFrame::Request { request_id, action } => (request_id, action),
@@ -60,7 +64,8 @@ impl App {
                 (None, Ok(_)) => {}
                 (None, Err(err)) => {
                     log_failure(&err);
-                    self.send_frame(connection, &to_frame(&FrameError::new(&err))).await
+                    self.send_frame(connection, &to_frame(&FrameError::new(&err)))
+                        .await
                 }
             }
         }
@@ -72,10 +77,15 @@ impl App {
         self.send_frame(connection, &to_frame(&reply)).await;
     }
 
-    async fn run_action(&self, connection: &ConnectionId, action: ClientAction) -> CoreResult<Value> {
+    async fn run_action(
+        &self,
+        connection: &ConnectionId,
+        action: ClientAction,
+    ) -> CoreResult<Value> {
         if let ClientAction::Ping = action {
             // Keep-alive must stay cheap: no store reads.
-            self.send_frame(connection, &to_frame(&ServerEvent::Pong)).await;
+            self.send_frame(connection, &to_frame(&ServerEvent::Pong))
+                .await;
             return Ok(json!({}));
         }
         let actor: UserRecord = self.actor(connection).await?;
@@ -87,11 +97,23 @@ impl App {
             ClientAction::RoomGet(req) => self.room_get(id, &req.room_id).await,
             ClientAction::RoomJoin(req) => self.room_join(&actor, &req.room_id).await,
             ClientAction::RoomLeave(req) => self.room_leave(&actor, &req.room_id).await,
-            ClientAction::RoomInvite(req) => self.room_invite(&actor, &req.room_id, &req.user_id).await,
-            ClientAction::RoomRemove(req) => self.room_remove(&actor, &req.room_id, &req.user_id).await,
+            ClientAction::RoomInvite(req) => {
+                self.room_invite(&actor, &req.room_id, &req.user_id).await
+            }
+            ClientAction::RoomRemove(req) => {
+                self.room_remove(&actor, &req.room_id, &req.user_id).await
+            }
             ClientAction::MessageSend(req) => self.message_send(&actor, req).await,
             ClientAction::HistoryGet(req) => self.history_get(id, req).await,
             ClientAction::Typing(req) => self.typing(id, &req.room_id).await,
+            ClientAction::RoomInviteGuest(req) => self.room_invite_guest(&actor, req).await,
+            ClientAction::SupervisorObserve(req) => {
+                self.supervisor_observe(connection, &actor, &req.room_id)
+                    .await
+            }
+            ClientAction::SupervisorBreakIn(req) => {
+                self.supervisor_break_in(&actor, &req.room_id).await
+            }
         }
     }
 }
@@ -123,7 +145,10 @@ mod tests {
 
     #[test]
     fn request_id_is_recovered_from_the_head_of_a_big_frame() {
-        let big = format!(r#"{{"action":"message.send","requestId": "r-9","text":"{}"}}"#, "x".repeat(40_000));
+        let big = format!(
+            r#"{{"action":"message.send","requestId": "r-9","text":"{}"}}"#,
+            "x".repeat(40_000)
+        );
         assert_eq!(sniff_request_id(&big).as_deref(), Some("r-9"));
         assert_eq!(sniff_request_id(&"x".repeat(40_000)), None);
     }

@@ -45,7 +45,12 @@ impl App {
     }
 
     /// Pushes `event` to the room's audience.
-    pub(crate) async fn broadcast(&self, room: &RoomId, event: &ServerEvent, audience: Audience<'_>) {
+    pub(crate) async fn broadcast(
+        &self,
+        room: &RoomId,
+        event: &ServerEvent,
+        audience: Audience<'_>,
+    ) {
         let connections = match self.deps.store.room_connections(room).await {
             Ok(c) => c,
             Err(e) => {
@@ -112,7 +117,10 @@ impl App {
                 return;
             }
         };
-        for room in rooms.iter().filter(|r| r.status == crate::model::RoomStatus::Open) {
+        for room in rooms
+            .iter()
+            .filter(|r| r.status == crate::model::RoomStatus::Open)
+        {
             if let Err(e) = self.broadcast_room_updated(room).await {
                 warn!(room_id = %room.id, error = %e, "presence not announced to a room");
             }

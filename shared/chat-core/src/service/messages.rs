@@ -19,7 +19,11 @@ use crate::service::App;
 use crate::service::fanout::Audience;
 
 impl App {
-    pub(crate) async fn message_send(&self, actor: &UserRecord, req: MessageSend) -> CoreResult<Value> {
+    pub(crate) async fn message_send(
+        &self,
+        actor: &UserRecord,
+        req: MessageSend,
+    ) -> CoreResult<Value> {
         let id = &actor.identity;
         let room = self.member_room(id, &req.room_id).await?;
         policy::may_post_with_visibility(id, req.visibility == Visibility::Employees)?;
@@ -106,7 +110,9 @@ impl App {
         }
         if let (Some(after), Some(before)) = (req.after_seq, req.before_seq) {
             if before <= after {
-                return Err(CoreError::bad_request("beforeSeq must be greater than afterSeq"));
+                return Err(CoreError::bad_request(
+                    "beforeSeq must be greater than afterSeq",
+                ));
             }
         }
         let page = self
@@ -132,8 +138,12 @@ impl App {
             room_id: room.id.clone(),
             user_id: actor.user_id.clone(),
         };
-        self.broadcast(&room.id, &event, Audience::AllBut(Visibility::Everyone, &actor.user_id))
-            .await;
+        self.broadcast(
+            &room.id,
+            &event,
+            Audience::AllBut(Visibility::Everyone, &actor.user_id),
+        )
+        .await;
         Ok(json!({}))
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{
     Title, UserRecord,
 };
 use crate::policy;
-use crate::ports::Removal;
+use crate::ports::{Addition, Removal};
 use crate::protocol::actions::RoomCreate;
 use crate::protocol::events::ServerEvent;
 use crate::service::App;
@@ -35,7 +35,12 @@ pub fn member_of(user: &UserRecord, at: chrono::DateTime<chrono::Utc>) -> Member
 impl App {
     /// The room if `actor` is a member; `not_found` otherwise (no existence leak).
     pub(crate) async fn member_room(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Room> {
-        let is_member = self.deps.store.is_member(room_id, actor.user_id.as_str()).await?;
+        policy::within_guest_scope(actor, room_id)?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.user_id.as_str())
+            .await?;
         policy::must_be_member(is_member)?;
         self.deps
             .store
@@ -44,7 +49,11 @@ impl App {
             .ok_or_else(|| CoreError::not_found("no such room"))
     }
 
-    pub(crate) async fn room_create(&self, actor: &UserRecord, req: RoomCreate) -> CoreResult<Value> {
+    pub(crate) async fn room_create(
+        &self,
+        actor: &UserRecord,
+        req: RoomCreate,
+    ) -> CoreResult<Value> {
         let id = &actor.identity;
         policy::may_create_room(id)?;
         let title = Title::parse(req.title)?.into_inner();
@@ -52,7 +61,9 @@ impl App {
         let room_id = RoomId::parse(self.new_id("room"))?;
         let (issue, new_issue) = match (req.issue_id, req.issue) {
             (Some(_), Some(_)) => {
-                return Err(CoreError::bad_request("give either issueId or issue, not both"));
+                return Err(CoreError::bad_request(
+                    "give either issueId or issue, not both",
+                ));
             }
             (Some(issue_id), None) => {
                 let mut issue = self
@@ -114,10 +125,14 @@ impl App {
             created_at: now,
             last_seq: 0,
             last_message_at: None,
+            waiting_since: None,
         };
         let creator = member_of(actor, now);
         if new_issue {
-            self.deps.store.create_room(&room, &creator, Some(&issue)).await?;
+            self.deps
+                .store
+                .create_room(&room, &creator, Some(&issue))
+                .await?;
         } else {
             self.deps.store.create_room(&room, &creator, None).await?;
             self.deps.store.save_issue(&issue).await?;
@@ -141,7 +156,11 @@ impl App {
         Ok(json!({ "room": self.room_view(&room).await? }))
     }
 
-    pub(crate) async fn room_join(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+    pub(crate) async fn room_join(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+    ) -> CoreResult<Value> {
         let room = self
             .deps
             .store
@@ -149,17 +168,78 @@ impl App {
             .await?
             .ok_or_else(|| CoreError::not_found("no such room"))?;
         policy::may_join(&actor.identity, &room)?;
-        let now = self.deps.clock.now();
-        let added = self.deps.store.add_member(room_id, &member_of(actor, now)).await?;
-        if added {
-            self.post_system(&room, format!("{} joined", actor.profile.display_name))
-                .await?;
-        }
+        let room = self
+            .add_employee_member(
+                room,
+                actor,
+                format!("{} joined", actor.profile.display_name),
+            )
+            .await?;
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
     }
 
-    pub(crate) async fn room_leave(&self, actor: &UserRecord, room_id: &RoomId) -> CoreResult<Value> {
+    /// Adds an employee (join, invite, break-in), posts `announcement` when they are
+    /// new, and ends any wait for an employee to take over. Returns the room as stored.
+    pub(crate) async fn add_employee_member(
+        &self,
+        mut room: Room,
+        employee: &UserRecord,
+        announcement: String,
+    ) -> CoreResult<Room> {
+        let now = self.deps.clock.now();
+        match self
+            .deps
+            .store
+            .add_member(&room.id, &member_of(employee, now))
+            .await?
+        {
+            Addition::Added => {
+                self.post_system(&room, announcement).await?;
+            }
+            Addition::AlreadyMember => {}
+            Addition::GuestWithoutEmployee => {
+                return Err(CoreError::Internal(
+                    "an employee was refused as a guest".into(),
+                ));
+            }
+        }
+        if room.waiting_since.is_some() {
+            room.waiting_since = None;
+            self.deps.store.update_room(&room).await?;
+            self.drop_disabled_members(&room).await?;
+        }
+        Ok(room)
+    }
+
+    /// Removes disabled employees kept in a room only so its guest was not alone; once
+    /// an active employee has arrived they no longer count (see `admin::hand_over`).
+    async fn drop_disabled_members(&self, room: &Room) -> CoreResult<()> {
+        for member in self.deps.store.members(&room.id).await? {
+            if member.kind != ParticipantKind::Employee {
+                continue;
+            }
+            let Ok(user_id) = UserId::parse(member.id.clone()) else {
+                continue;
+            };
+            let disabled = self
+                .deps
+                .store
+                .user_by_id(&user_id)
+                .await?
+                .is_none_or(|u| !u.identity.enabled);
+            if disabled {
+                self.deps.store.remove_member(&room.id, &member.id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn room_leave(
+        &self,
+        actor: &UserRecord,
+        room_id: &RoomId,
+    ) -> CoreResult<Value> {
         let room = self.member_room(&actor.identity, room_id).await?;
         self.remove_guarded(&room, &actor.identity.user_id).await?;
         self.post_system(&room, format!("{} left", actor.profile.display_name))
@@ -174,7 +254,11 @@ impl App {
         room_id: &RoomId,
         target: &UserId,
     ) -> CoreResult<Value> {
-        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.identity.user_id.as_str())
+            .await?;
         policy::may_manage_members(&actor.identity, is_member)?;
         let room = self.member_room(&actor.identity, room_id).await?;
         policy::must_be_open(&room)?;
@@ -185,17 +269,13 @@ impl App {
             .await?
             .ok_or_else(|| CoreError::not_found("no such user"))?;
         policy::may_be_invited(&invited.identity)?;
-        let now = self.deps.clock.now();
-        if self.deps.store.add_member(room_id, &member_of(&invited, now)).await? {
-            self.post_system(
-                &room,
-                format!(
-                    "{} invited {}",
-                    actor.profile.display_name, invited.profile.display_name
-                ),
-            )
+        let announcement = format!(
+            "{} invited {}",
+            actor.profile.display_name, invited.profile.display_name
+        );
+        let room = self
+            .add_employee_member(room, &invited, announcement)
             .await?;
-        }
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
     }
@@ -206,7 +286,11 @@ impl App {
         room_id: &RoomId,
         target: &UserId,
     ) -> CoreResult<Value> {
-        let is_member = self.deps.store.is_member(room_id, actor.identity.user_id.as_str()).await?;
+        let is_member = self
+            .deps
+            .store
+            .is_member(room_id, actor.identity.user_id.as_str())
+            .await?;
         policy::may_manage_members(&actor.identity, is_member)?;
         let room = self.member_room(&actor.identity, room_id).await?;
         let members = self.deps.store.members(room_id).await?;
@@ -218,7 +302,10 @@ impl App {
         self.remove_guarded(&room, target).await?;
         self.post_system(
             &room,
-            format!("{} removed {}", actor.profile.display_name, removed.display_name),
+            format!(
+                "{} removed {}",
+                actor.profile.display_name, removed.display_name
+            ),
         )
         .await?;
         let view = self.broadcast_room_updated(&room).await?;
@@ -231,7 +318,12 @@ impl App {
     /// Removes a member under the guest-never-alone rule (checked atomically by the
     /// store).
     async fn remove_guarded(&self, room: &Room, member: &UserId) -> CoreResult<()> {
-        match self.deps.store.remove_member(&room.id, member.as_str()).await? {
+        match self
+            .deps
+            .store
+            .remove_member(&room.id, member.as_str())
+            .await?
+        {
             Removal::Removed => Ok(()),
             Removal::NotAMember => Err(CoreError::not_found("no such member")),
             Removal::WouldLeaveGuestAlone => Err(CoreError::GuestAlone),

@@ -2,7 +2,9 @@
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DisplayName, UserRecord};
-use crate::protocol::http::{DirectoryEntry, MeResponse, ProfilePatch, ProfileResponse, UsersResponse};
+use crate::protocol::http::{
+    DirectoryEntry, MeResponse, ProfilePatch, ProfileResponse, UsersResponse,
+};
 use crate::service::App;
 
 impl App {
@@ -16,7 +18,11 @@ impl App {
 
     /// `PATCH /me/profile`: the user's own display name and avatar. Identity fields are
     /// not part of [`ProfilePatch`], so nothing here can change permissions.
-    pub async fn update_profile(&self, user: &UserRecord, patch: ProfilePatch) -> CoreResult<ProfileResponse> {
+    pub async fn update_profile(
+        &self,
+        user: &UserRecord,
+        patch: ProfilePatch,
+    ) -> CoreResult<ProfileResponse> {
         let mut profile = user.profile.clone();
         if let Some(name) = patch.display_name {
             profile.display_name = DisplayName::parse(name)?.into_inner();
@@ -32,7 +38,11 @@ impl App {
     }
 
     /// `GET /users?online=`: enabled employees, for invitations. Guests never appear.
-    pub async fn directory(&self, caller: &UserRecord, online: Option<bool>) -> CoreResult<UsersResponse> {
+    pub async fn directory(
+        &self,
+        caller: &UserRecord,
+        online: Option<bool>,
+    ) -> CoreResult<UsersResponse> {
         if !caller.identity.is_employee() {
             return Err(CoreError::forbidden("only employees can list users"));
         }

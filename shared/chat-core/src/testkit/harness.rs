@@ -11,7 +11,9 @@ use crate::model::{Role, Tier, UserRecord};
 use crate::service::admin::NewEmployee;
 use crate::service::session::Handshake;
 use crate::service::{App, Config, Deps, Limits};
-use crate::testkit::memory::{CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush};
+use crate::testkit::memory::{
+    CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush,
+};
 
 /// Signing key for tests only.
 pub const TEST_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
@@ -25,6 +27,7 @@ pub fn test_config() -> Config {
             ttl: Duration::hours(1),
         },
         ticket_ttl: Duration::seconds(60),
+        invite_ttl: Duration::hours(24),
         allowed_origins: vec!["http://localhost:8080".into()],
         limits: Limits::default(),
     }
@@ -49,7 +52,9 @@ impl TestApp {
         let push = Arc::new(RecordingPush::new());
         let jobs = Arc::new(MemoryJobs::new());
         let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().unwrap_or_else(Utc::now),
+            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+                .single()
+                .unwrap_or_else(Utc::now),
         ));
         let deps = Deps {
             store: store.clone(),
@@ -74,13 +79,16 @@ impl TestApp {
     /// Adds an employee whose password is `<username>-pass`.
     pub async fn employee(&self, username: &str, tier: Tier, roles: &[Role]) -> UserRecord {
         self.app
-            .add_employee(NewEmployee {
-                username: username.into(),
-                password: format!("{username}-pass"),
-                tier,
-                roles: roles.to_vec(),
-                display_name: username.to_uppercase(),
-            })
+            .add_employee(
+                crate::service::audit::Actor::Operator,
+                NewEmployee {
+                    username: username.into(),
+                    password: format!("{username}-pass"),
+                    tier,
+                    roles: roles.to_vec(),
+                    display_name: username.to_uppercase(),
+                },
+            )
             .await
             .unwrap_or_else(|e| panic!("add {username}: {e}"))
     }
@@ -92,7 +100,10 @@ impl TestApp {
             .token_for(user)
             .unwrap_or_else(|e| panic!("token: {e}"))
             .token;
-        let n = self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let n = self
+            .next_conn
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let id = ConnectionId::parse(format!("conn-{n}")).unwrap_or_else(|e| panic!("{e}"));
         self.app
             .connect(&Handshake {
@@ -136,7 +147,32 @@ impl TestApp {
     pub async fn refused(&self, conn: &ConnectionId, action: &str, fields: Value) -> String {
         let reply = self.call(conn, action, fields).await;
         assert_eq!(reply["ok"], false, "{action} should be refused: {reply}");
-        reply["error"]["code"].as_str().unwrap_or_default().to_string()
+        reply["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Redeems an invite code as a guest and opens a connection for them.
+    pub async fn guest_joins(&self, code: &str, name: &str) -> (UserRecord, ConnectionId) {
+        use crate::ports::UserStore;
+        let resp = self
+            .app
+            .guest_login(&crate::protocol::http::GuestLoginRequest {
+                invite_code: code.to_string(),
+                display_name: name.to_string(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("guest login: {e}"));
+        let user = self
+            .store
+            .user_by_id(&resp.identity.user_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("guest not stored"));
+        let conn = self.connect(&user).await;
+        (user, conn)
     }
 
     /// Events (non-reply frames) received by `conn` since the last look.

@@ -13,13 +13,14 @@ use sha2::{Digest, Sha256};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    Connection, Identity, Issue, Member, Message, NewMessage, Profile, Room, RoomConnection,
-    RoomStatus, UserRecord,
+    AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
+    NewMessage, ParticipantKind, Profile, Room, RoomConnection, RoomStatus, Tier, UserRecord,
 };
 use crate::policy::guest_never_alone;
 use crate::ports::{
-    Appended, BlobMeta, Blobs, Clock, ConnectionStore, IdGen, Job, Jobs, MessageStore, Page,
-    PageQuery, Push, PushError, Removal, RoomStore, TicketStore, UserStore,
+    Addition, Appended, AuditStore, BlobMeta, Blobs, Clock, ConnectionStore, IdGen, InviteStore,
+    Job, Jobs, MessageStore, Page, PageQuery, Push, PushError, Removal, RoomStore, TicketStore,
+    UserStore,
 };
 
 #[derive(Default)]
@@ -29,9 +30,14 @@ struct State {
     members: HashMap<RoomId, Vec<Member>>,
     issues: HashMap<IssueId, Issue>,
     messages: HashMap<RoomId, Vec<Message>>,
+    /// (room, author, clientMsgId) → position in the room's log: idempotency lookups
+    /// stay O(1) however long the room gets.
+    client_ids: HashMap<(RoomId, String, ClientMsgId), usize>,
     connections: HashMap<ConnectionId, Connection>,
     observers: HashMap<RoomId, HashSet<ConnectionId>>,
     tickets: HashMap<String, (UserId, DateTime<Utc>)>,
+    invites: HashMap<String, Invite>,
+    audit: Vec<AuditEntry>,
 }
 
 /// The in-memory store.
@@ -55,7 +61,10 @@ impl UserStore for MemoryStore {
     async fn insert_user(&self, user: &UserRecord) -> CoreResult<()> {
         let mut s = self.lock();
         let name = user.identity.username.to_ascii_lowercase();
-        if s.users.values().any(|u| u.identity.username.to_ascii_lowercase() == name) {
+        if s.users
+            .values()
+            .any(|u| u.identity.username.to_ascii_lowercase() == name)
+        {
             return Err(CoreError::conflict("username is taken"));
         }
         if s.users.contains_key(&user.identity.user_id) {
@@ -79,13 +88,22 @@ impl UserStore for MemoryStore {
             .cloned())
     }
 
-    async fn update_identity(&self, identity: &Identity, password_hash: Option<&str>) -> CoreResult<()> {
+    async fn update_identity(
+        &self,
+        identity: &Identity,
+        password_hash: Option<&str>,
+    ) -> CoreResult<()> {
         let mut s = self.lock();
         let user = s
             .users
             .get_mut(&identity.user_id)
             .ok_or_else(|| CoreError::not_found("no such user"))?;
-        user.identity = identity.clone();
+        // The username is the login key and never changes through an identity update.
+        let username = std::mem::take(&mut user.identity.username);
+        user.identity = Identity {
+            username,
+            ..identity.clone()
+        };
         user.password_hash = password_hash.map(str::to_string);
         Ok(())
     }
@@ -114,7 +132,12 @@ fn newest_first(mut rooms: Vec<Room>) -> Vec<Room> {
 
 #[async_trait]
 impl RoomStore for MemoryStore {
-    async fn create_room(&self, room: &Room, first_member: &Member, new_issue: Option<&Issue>) -> CoreResult<()> {
+    async fn create_room(
+        &self,
+        room: &Room,
+        first_member: &Member,
+        new_issue: Option<&Issue>,
+    ) -> CoreResult<()> {
         let mut s = self.lock();
         if s.rooms.contains_key(&room.id) {
             return Err(CoreError::conflict("room id is taken"));
@@ -134,7 +157,8 @@ impl RoomStore for MemoryStore {
             }
         }
         s.rooms.insert(room.id.clone(), room.clone());
-        s.members.insert(room.id.clone(), vec![first_member.clone()]);
+        s.members
+            .insert(room.id.clone(), vec![first_member.clone()]);
         Ok(())
     }
 
@@ -151,6 +175,7 @@ impl RoomStore for MemoryStore {
         stored.status = room.status;
         stored.conclusion = room.conclusion;
         stored.title = room.title.clone();
+        stored.waiting_since = room.waiting_since;
         Ok(())
     }
 
@@ -188,17 +213,22 @@ impl RoomStore for MemoryStore {
             .is_some_and(|ms| ms.iter().any(|m| m.id == member)))
     }
 
-    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool> {
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<Addition> {
         let mut s = self.lock();
         if !s.rooms.contains_key(room) {
             return Err(CoreError::not_found("no such room"));
         }
         let members = s.members.entry(room.clone()).or_default();
         if members.iter().any(|m| m.id == member.id) {
-            return Ok(false);
+            return Ok(Addition::AlreadyMember);
         }
-        members.push(member.clone());
-        Ok(true)
+        let mut after = members.clone();
+        after.push(member.clone());
+        if member.kind == ParticipantKind::Guest && !guest_never_alone(&after) {
+            return Ok(Addition::GuestWithoutEmployee);
+        }
+        *members = after;
+        Ok(Addition::Added)
     }
 
     async fn remove_member(&self, room: &RoomId, member: &str) -> CoreResult<Removal> {
@@ -226,6 +256,70 @@ impl RoomStore for MemoryStore {
         self.lock().issues.insert(issue.id.clone(), issue.clone());
         Ok(())
     }
+
+    async fn list_issues(
+        &self,
+        tier: Option<Tier>,
+        status: Option<IssueStatus>,
+    ) -> CoreResult<Vec<Issue>> {
+        let mut issues: Vec<Issue> = self
+            .lock()
+            .issues
+            .values()
+            .filter(|i| tier.is_none_or(|t| i.tier == t) && status.is_none_or(|st| i.status == st))
+            .cloned()
+            .collect();
+        issues.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(issues)
+    }
+}
+
+#[async_trait]
+impl InviteStore for MemoryStore {
+    async fn put_invite(&self, code_hash: &str, invite: &Invite) -> CoreResult<()> {
+        self.lock()
+            .invites
+            .insert(code_hash.to_string(), invite.clone());
+        Ok(())
+    }
+
+    async fn take_invite(&self, code_hash: &str, now: DateTime<Utc>) -> CoreResult<Option<Invite>> {
+        Ok(self
+            .lock()
+            .invites
+            .remove(code_hash)
+            .filter(|i| i.expires_at > now))
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn append_audit(&self, entry: &NewAuditEntry) -> CoreResult<AuditEntry> {
+        let mut s = self.lock();
+        let seq = s.audit.last().map_or(1, |e| e.seq + 1);
+        let stored = AuditEntry {
+            seq,
+            entry: entry.clone(),
+        };
+        s.audit.push(stored.clone());
+        Ok(stored)
+    }
+
+    async fn audit_page(
+        &self,
+        after_seq: u64,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> CoreResult<Vec<AuditEntry>> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .filter(|e| e.seq > after_seq && since.is_none_or(|t| e.entry.at >= t))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
 }
 
 #[async_trait]
@@ -235,18 +329,30 @@ impl MessageStore for MemoryStore {
         if !s.rooms.contains_key(&message.room_id) {
             return Err(CoreError::not_found("no such room"));
         }
-        let log = s.messages.entry(message.room_id.clone()).or_default();
-        if let Some(cid) = &message.client_msg_id {
-            if let Some(existing) = log
-                .iter()
-                .find(|m| m.author.id == message.author.id && m.client_msg_id.as_ref() == Some(cid))
+        let key = message.client_msg_id.as_ref().map(|cid| {
+            (
+                message.room_id.clone(),
+                message.author.id.clone(),
+                cid.clone(),
+            )
+        });
+        if let Some(pos) = key.as_ref().and_then(|k| s.client_ids.get(k)).copied() {
+            if let Some(existing) = s
+                .messages
+                .get(&message.room_id)
+                .and_then(|log| log.get(pos))
             {
                 return Ok(Appended::Existing(existing.clone()));
             }
         }
+        let log = s.messages.entry(message.room_id.clone()).or_default();
         let seq = log.last().map_or(1, |m| m.seq + 1);
         let committed = message.clone().with_seq(seq);
         log.push(committed.clone());
+        let pos = log.len() - 1;
+        if let Some(k) = key {
+            s.client_ids.insert(k, pos);
+        }
         if let Some(room) = s.rooms.get_mut(&message.room_id) {
             room.last_seq = seq;
             room.last_message_at = Some(message.created_at);
@@ -286,7 +392,8 @@ impl MessageStore for MemoryStore {
                     .filter(|m| query.after_seq.is_none_or(|a| m.seq > a))
                     .filter(|m| query.before_seq.is_none_or(|b| m.seq < b))
                     .filter(|m| {
-                        query.include_employee_only || m.visibility == crate::model::Visibility::Everyone
+                        query.include_employee_only
+                            || m.visibility == crate::model::Visibility::Everyone
                     })
                     .collect()
             })
@@ -305,12 +412,18 @@ impl MessageStore for MemoryStore {
         })
     }
 
-    async fn message_by_client_id(&self, room: &RoomId, author: &str, client_msg_id: &ClientMsgId) -> CoreResult<Option<Message>> {
-        Ok(self.lock().messages.get(room).and_then(|log| {
-            log.iter()
-                .find(|m| m.author.id == author && m.client_msg_id.as_ref() == Some(client_msg_id))
-                .cloned()
-        }))
+    async fn message_by_client_id(
+        &self,
+        room: &RoomId,
+        author: &str,
+        client_msg_id: &ClientMsgId,
+    ) -> CoreResult<Option<Message>> {
+        let s = self.lock();
+        let key = (room.clone(), author.to_string(), client_msg_id.clone());
+        Ok(s.client_ids
+            .get(&key)
+            .and_then(|pos| s.messages.get(room).and_then(|log| log.get(*pos)))
+            .cloned())
     }
 }
 
@@ -396,14 +509,23 @@ impl ConnectionStore for MemoryStore {
 
 #[async_trait]
 impl TicketStore for MemoryStore {
-    async fn put_ticket(&self, ticket_hash: &str, user: &UserId, expires_at: DateTime<Utc>) -> CoreResult<()> {
+    async fn put_ticket(
+        &self,
+        ticket_hash: &str,
+        user: &UserId,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<()> {
         self.lock()
             .tickets
             .insert(ticket_hash.to_string(), (user.clone(), expires_at));
         Ok(())
     }
 
-    async fn take_ticket(&self, ticket_hash: &str, now: DateTime<Utc>) -> CoreResult<Option<UserId>> {
+    async fn take_ticket(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Option<UserId>> {
         Ok(self
             .lock()
             .tickets
@@ -445,6 +567,11 @@ impl RecordingPush {
             .iter()
             .filter_map(|f| serde_json::from_str(f).ok())
             .collect()
+    }
+
+    /// Forgets every recorded frame (benchmarks).
+    pub fn clear(&self) {
+        self.lock().frames.clear();
     }
 
     /// Puts a frame back at the end of `connection`'s list (used by the harness).

@@ -1,0 +1,93 @@
+//! `message.send` through the whole core (parse → rate limit → identity re-check →
+//! membership → append → fan-out) on the in-memory adapters, for rooms of growing size.
+//! What it isolates: the domain's own cost per message and how fan-out scales with the
+//! number of connections C in the room (it should be linear in C and independent of
+//! other rooms, which the `busy_neighbours` case checks).
+//!
+//! Run: `cargo bench -p chat-core --bench message_send`
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use serde_json::json;
+
+use chat_core::testkit::harness::{T1, TestApp};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A room with `members` employees, each with one connection; returns the sender's
+/// connection and the room id. `other_rooms` adds unrelated busy rooms beside it.
+async fn setup(
+    t: &TestApp,
+    members: usize,
+    other_rooms: usize,
+) -> (chat_core::ids::ConnectionId, String) {
+    let owner = t.employee("owner", T1, &[]).await;
+    let c = t.connect(&owner).await;
+    let d = t
+        .ok(
+            &c,
+            "room.create",
+            json!({"kind": "group", "title": "bench"}),
+        )
+        .await;
+    let room = d["room"]["id"].as_str().unwrap_or_default().to_string();
+    for i in 1..members {
+        let u = t.employee(&format!("member{i}"), T1, &[]).await;
+        t.connect(&u).await;
+        t.ok(
+            &c,
+            "room.invite",
+            json!({"roomId": room, "userId": u.identity.user_id.to_string()}),
+        )
+        .await;
+    }
+    for r in 0..other_rooms {
+        let u = t.employee(&format!("other{r}"), T1, &[]).await;
+        let oc = t.connect(&u).await;
+        t.ok(
+            &oc,
+            "room.create",
+            json!({"kind": "group", "title": "elsewhere"}),
+        )
+        .await;
+    }
+    (c, room)
+}
+
+fn bench_send(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("message_send");
+    for (members, others) in [(2, 0), (10, 0), (50, 0), (10, 200)] {
+        let t = TestApp::with_config({
+            let mut cfg = chat_core::testkit::harness::test_config();
+            cfg.limits.actions_per_second = 0;
+            cfg
+        });
+        let (conn, room) = rt.block_on(setup(&t, members, others));
+        let mut n = 0u64;
+        let label = if others == 0 {
+            "members".to_string()
+        } else {
+            format!("members_with_{others}_busy_neighbours")
+        };
+        group.bench_with_input(BenchmarkId::new(label, members), &members, |b, _| {
+            b.iter(|| {
+                n += 1;
+                let frame = format!(
+                    r#"{{"action":"message.send","requestId":"r{n}","roomId":"{room}","clientMsgId":"m{n}","text":"hello"}}"#
+                );
+                rt.block_on(t.app.handle_frame(&conn, &frame));
+                // Drop the recorded frames so memory stays flat across iterations.
+                t.push.clear();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_send);
+criterion_main!(benches);
