@@ -14,6 +14,45 @@ pub fn may_create_room(actor: &Identity) -> CoreResult<()> {
     }
 }
 
+/// Supervisor views and live actions (observe, break-in).
+pub fn may_supervise(actor: &Identity) -> CoreResult<()> {
+    if actor.is_supervisor() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("supervisors only"))
+    }
+}
+
+/// The audit log is read by supervisors and admins.
+pub fn may_read_audit(actor: &Identity) -> CoreResult<()> {
+    if actor.is_supervisor() || actor.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("supervisors and admins only"))
+    }
+}
+
+/// Identity changes (the allowed-users list) are admin-only.
+pub fn may_administer(actor: &Identity) -> CoreResult<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("admins only"))
+    }
+}
+
+/// A guest's token is scoped to the room it was invited to; anything else does not
+/// exist for them.
+pub fn within_guest_scope(actor: &Identity, room: &crate::ids::RoomId) -> CoreResult<()> {
+    match (&actor.kind, &actor.guest_room) {
+        (crate::model::AccountKind::Guest, Some(scope)) if scope != room => {
+            Err(CoreError::not_found("no such room"))
+        }
+        (crate::model::AccountKind::Guest, None) => Err(CoreError::not_found("no such room")),
+        _ => Ok(()),
+    }
+}
+
 /// Member-only actions (get, history, send, typing, leave).
 pub fn must_be_member(is_member: bool) -> CoreResult<()> {
     if is_member {

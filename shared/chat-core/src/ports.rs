@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::CoreResult;
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    Connection, Identity, Issue, Member, Message, NewMessage, Profile, Room, RoomConnection,
-    RoomStatus, UserRecord,
+    AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
+    NewMessage, Profile, Room, RoomConnection, RoomStatus, Tier, UserRecord,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -49,6 +49,15 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self) -> CoreResult<Vec<UserRecord>>;
 }
 
+/// Result of adding a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addition {
+    Added,
+    AlreadyMember,
+    /// Refused: a guest may only join a room that has an employee in it.
+    GuestWithoutEmployee,
+}
+
 /// Result of a guarded membership removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -71,7 +80,7 @@ pub trait RoomStore: Send + Sync {
         new_issue: Option<&Issue>,
     ) -> CoreResult<()>;
     async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>>;
-    /// Updates status, conclusion and title. Never touches `last_seq`.
+    /// Updates status, conclusion, title and `waiting_since`. Never touches `last_seq`.
     async fn update_room(&self, room: &Room) -> CoreResult<()>;
     /// Rooms that `member` belongs to, newest first.
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>>;
@@ -80,8 +89,10 @@ pub trait RoomStore: Send + Sync {
 
     async fn members(&self, room: &RoomId) -> CoreResult<Vec<Member>>;
     async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool>;
-    /// Adds a member; `false` when already a member (nothing changes).
-    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool>;
+    /// Adds a member. A guest is added only if the room has an employee member at that
+    /// moment (checked atomically with the insert; DESIGN §3 "a guest is never alone").
+    /// Unknown room → `NotFound`.
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<Addition>;
     /// Removes a member unless that would leave a guest without any employee
     /// (DESIGN §3 "a guest is never alone"). The check and the removal are one atomic
     /// step, so two employees leaving at once cannot strand a guest.
@@ -90,6 +101,12 @@ pub trait RoomStore: Send + Sync {
     async fn issue(&self, id: &IssueId) -> CoreResult<Option<Issue>>;
     /// Inserts or replaces an issue.
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()>;
+    /// Issues filtered by tier and status (`None` = any), newest first.
+    async fn list_issues(
+        &self,
+        tier: Option<Tier>,
+        status: Option<IssueStatus>,
+    ) -> CoreResult<Vec<Issue>>;
 }
 
 /// Outcome of appending a message.
@@ -190,9 +207,45 @@ pub trait TicketStore: Send + Sync {
     ) -> CoreResult<Option<UserId>>;
 }
 
+/// Guest invitations, stored by the sha256 of their code.
+#[async_trait]
+pub trait InviteStore: Send + Sync {
+    async fn put_invite(&self, code_hash: &str, invite: &Invite) -> CoreResult<()>;
+    /// Consumes the invite atomically: the first caller before `expires_at` gets it;
+    /// every later caller (or any caller after expiry) gets `None`.
+    async fn take_invite(&self, code_hash: &str, now: DateTime<Utc>) -> CoreResult<Option<Invite>>;
+}
+
+/// The append-only audit log. Nothing here updates or deletes.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry with the next sequence number (gapless, commit order).
+    async fn append_audit(&self, entry: &NewAuditEntry) -> CoreResult<AuditEntry>;
+    /// Entries with `seq > after_seq` and `at >= since` (when given), ascending, at most
+    /// `limit`.
+    async fn audit_page(
+        &self,
+        after_seq: u64,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> CoreResult<Vec<AuditEntry>>;
+}
+
 /// Everything the core stores, in one object.
-pub trait Store: UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore {}
-impl<T> Store for T where T: UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore {}
+pub trait Store:
+    UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore + InviteStore + AuditStore
+{
+}
+impl<T> Store for T where
+    T: UserStore
+        + RoomStore
+        + MessageStore
+        + ConnectionStore
+        + TicketStore
+        + InviteStore
+        + AuditStore
+{
+}
 
 // ---------------------------------------------------------------------------------------
 // Push

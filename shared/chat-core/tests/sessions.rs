@@ -34,6 +34,7 @@ async fn wrong_password_unknown_user_and_disabled_account_look_the_same() {
         .unwrap_err();
     t.app
         .update_identity(
+            chat_core::service::audit::Actor::Operator,
             &alice.identity.user_id,
             IdentityPatch {
                 enabled: Some(false),
@@ -106,6 +107,7 @@ async fn handshakes_without_valid_credentials_or_from_foreign_origins_are_refuse
     // Revoked: the token was fine a moment ago.
     t.app
         .update_identity(
+            chat_core::service::audit::Actor::Operator,
             &alice.identity.user_id,
             IdentityPatch {
                 revoke_tokens: true,
@@ -156,6 +158,7 @@ async fn revoking_closes_open_sockets_and_refuses_further_actions() {
     t.ok(&c, "room.list", json!({})).await;
     t.app
         .update_identity(
+            chat_core::service::audit::Actor::Operator,
             &alice.identity.user_id,
             IdentityPatch {
                 revoke_tokens: true,

@@ -5,17 +5,23 @@
 //! - [`issue`]: the customer problem a room is about.
 //! - [`message`]: messages with per-room sequence numbers.
 //! - [`connection`]: open WebSocket connections.
+//! - [`invite`]: guest invitations.
+//! - [`audit`]: the append-only audit log.
 //! - [`text`]: validated user text with length limits.
 
+pub mod audit;
 pub mod connection;
 pub mod identity;
+pub mod invite;
 pub mod issue;
 pub mod message;
 pub mod room;
 pub mod text;
 
+pub use audit::{AuditEntry, NewAuditEntry};
 pub use connection::{Connection, RoomConnection};
 pub use identity::{AccountKind, Identity, IdentityView, Profile, Role, Tier, UserRecord};
+pub use invite::Invite;
 pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus};
 pub use message::{
     Author, AuthorKind, ContentType, Delivery, Message, MessageStatus, NewMessage, Visibility,

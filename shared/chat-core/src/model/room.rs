@@ -73,6 +73,9 @@ pub struct Room {
     /// Highest sequence number committed in this room (0 when empty).
     pub last_seq: u64,
     pub last_message_at: Option<DateTime<Utc>>,
+    /// Set while the room needs an employee to take over (its last employee was
+    /// disabled or revoked with a guest present); supervisors see it in their queues.
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 impl Room {
@@ -149,6 +152,8 @@ pub struct RoomView {
     pub online_count: usize,
     pub last_seq: u64,
     pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 impl RoomView {
@@ -183,6 +188,7 @@ impl RoomView {
             members,
             last_seq: room.last_seq,
             created_at: room.created_at,
+            waiting_since: room.waiting_since,
         }
     }
 }

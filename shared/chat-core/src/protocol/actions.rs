@@ -33,6 +33,12 @@ pub enum ClientAction {
     HistoryGet(HistoryGet),
     #[serde(rename = "typing")]
     Typing(RoomRef),
+    #[serde(rename = "room.inviteGuest")]
+    RoomInviteGuest(InviteGuest),
+    #[serde(rename = "supervisor.observe")]
+    SupervisorObserve(RoomRef),
+    #[serde(rename = "supervisor.breakIn")]
+    SupervisorBreakIn(RoomRef),
 }
 
 impl ClientAction {
@@ -50,6 +56,9 @@ impl ClientAction {
             ClientAction::MessageSend(_) => "message.send",
             ClientAction::HistoryGet(_) => "history.get",
             ClientAction::Typing(_) => "typing",
+            ClientAction::RoomInviteGuest(_) => "room.inviteGuest",
+            ClientAction::SupervisorObserve(_) => "supervisor.observe",
+            ClientAction::SupervisorBreakIn(_) => "supervisor.breakIn",
         }
     }
 }
@@ -67,6 +76,9 @@ pub const ACTION_NAMES: &[&str] = &[
     "message.send",
     "history.get",
     "typing",
+    "room.inviteGuest",
+    "supervisor.observe",
+    "supervisor.breakIn",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -117,4 +129,11 @@ pub struct HistoryGet {
     pub after_seq: Option<u64>,
     pub before_seq: Option<u64>,
     pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteGuest {
+    pub room_id: RoomId,
+    pub display_name: Option<String>,
 }

@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{FileId, UserId};
-use crate::model::{IdentityView, Profile, Tier};
+use crate::ids::{FileId, IssueId, RoomId, UserId};
+use crate::model::{
+    AuditEntry, IdentityView, Issue, Message, Participant, Profile, RoomKind, RoomStatus, Tier,
+};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LoginRequest {
@@ -59,4 +61,94 @@ pub struct DirectoryEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct UsersResponse {
     pub users: Vec<DirectoryEntry>,
+}
+
+/// `POST /auth/guest`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestLoginRequest {
+    pub invite_code: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestTokenResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub identity: IdentityView,
+    pub room_id: RoomId,
+}
+
+/// A row of `GET /supervisor/rooms`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomSummary {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    pub title: String,
+    pub issue_id: IssueId,
+    pub tier: Tier,
+    pub status: RoomStatus,
+    pub member_count: usize,
+    pub online_count: usize,
+    pub guest_count: usize,
+    pub employee_count: usize,
+    pub robot_count: usize,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomsResponse {
+    pub rooms: Vec<RoomSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantsResponse {
+    pub participants: Vec<Participant>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptResponse {
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuesResponse {
+    pub issues: Vec<Issue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLength {
+    pub tier: Tier,
+    pub waiting: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuesResponse {
+    pub queues: Vec<QueueLength>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditResponse {
+    pub entries: Vec<AuditEntry>,
+    /// Pass back as `since` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityResponse {
+    pub identity: IdentityView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountsResponse {
+    pub users: Vec<IdentityView>,
 }

@@ -1,13 +1,24 @@
 //! The allowed-users list. One code path for the admin CLI and the admin routes:
-//! both call these methods.
+//! both call these methods, the routes after checking the caller is an admin.
+//!
+//! Cutting an employee off (disable, revoke) never strands a guest: rooms where they
+//! were the last employee with a guest present are marked as waiting for a supervisor
+//! ([`App::hand_over`]), and the guest is told.
 
 use serde::Deserialize;
+use serde_json::json;
 use tracing::info;
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
-use crate::model::{AccountKind, DisplayName, Identity, Profile, Role, Tier, UserRecord};
+use crate::model::{
+    AccountKind, DisplayName, Identity, ParticipantKind, Profile, Role, RoomStatus, Tier,
+    UserRecord,
+};
+use crate::policy;
+use crate::protocol::http::{AccountsResponse, IdentityResponse};
 use crate::service::App;
+use crate::service::audit::Actor;
 
 /// Minimum password length for employees.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -44,7 +55,7 @@ fn valid_username(name: &str) -> bool {
 
 impl App {
     /// Adds an employee. Taken username → `Conflict`.
-    pub async fn add_employee(&self, new: NewEmployee) -> CoreResult<UserRecord> {
+    pub async fn add_employee(&self, actor: Actor<'_>, new: NewEmployee) -> CoreResult<UserRecord> {
         let username = new.username.trim().to_ascii_lowercase();
         if !valid_username(&username) {
             return Err(CoreError::bad_request(
@@ -81,6 +92,15 @@ impl App {
         };
         self.deps.store.insert_user(&record).await?;
         info!(user_id = %record.identity.user_id, username = %record.identity.username, "employee added");
+        self.audit(
+            &actor.audit_name(),
+            "admin.user-added",
+            None,
+            None,
+            json!({ "userId": record.identity.user_id, "username": record.identity.username,
+                    "tier": record.identity.tier, "roles": record.identity.roles }),
+        )
+        .await?;
         Ok(record)
     }
 
@@ -89,7 +109,7 @@ impl App {
         if let Some(existing) = self.deps.store.user_by_username(&new.username).await? {
             return Ok(existing);
         }
-        match self.add_employee(new.clone()).await {
+        match self.add_employee(Actor::Operator, new.clone()).await {
             Err(CoreError::Conflict(_)) => self
                 .deps
                 .store
@@ -122,9 +142,22 @@ impl App {
     /// issued token stops working) and closes the user's open sockets.
     pub async fn update_identity(
         &self,
+        actor: Actor<'_>,
         user_id: &UserId,
         patch: IdentityPatch,
     ) -> CoreResult<UserRecord> {
+        if actor == Actor::User(user_id)
+            && (patch.enabled == Some(false)
+                || patch
+                    .roles
+                    .as_ref()
+                    .is_some_and(|r| !r.contains(&Role::Admin)))
+        {
+            // An admin locking themselves out needs another admin (or the CLI) to undo.
+            return Err(CoreError::conflict(
+                "admins cannot disable themselves or drop their own admin role",
+            ));
+        }
         let mut user = self
             .deps
             .store
@@ -138,7 +171,7 @@ impl App {
             }
             id.tier = Some(tier);
         }
-        if let Some(mut roles) = patch.roles {
+        if let Some(mut roles) = patch.roles.clone() {
             if id.kind != AccountKind::Employee && !roles.is_empty() {
                 return Err(CoreError::bad_request("only employees have roles"));
             }
@@ -159,11 +192,110 @@ impl App {
             .update_identity(&user.identity, user.password_hash.as_deref())
             .await?;
         info!(user_id = %user_id, disabled = disabling, revoked = patch.revoke_tokens, "identity updated");
+        self.audit(
+            &actor.audit_name(),
+            "admin.user-updated",
+            None,
+            None,
+            json!({ "userId": user_id, "enabled": patch.enabled, "tier": patch.tier,
+                    "roles": patch.roles, "revokeTokens": patch.revoke_tokens }),
+        )
+        .await?;
         if cut_off {
             let open = self.deps.store.connections_of(user_id).await?;
             self.close_connections(&open).await;
+            if user.identity.is_employee() {
+                self.hand_over(&user).await?;
+            }
         }
         Ok(user)
+    }
+
+    /// After `employee` was cut off: in every open room where they are the last
+    /// employee and a guest is present, the room waits for a supervisor (queues show
+    /// it) and the members are told. Elsewhere a disabled employee simply leaves.
+    pub(crate) async fn hand_over(&self, employee: &UserRecord) -> CoreResult<()> {
+        let me = employee.identity.user_id.as_str();
+        for mut room in self.deps.store.rooms_of(me).await? {
+            if room.status != RoomStatus::Open {
+                continue;
+            }
+            let members = self.deps.store.members(&room.id).await?;
+            let has_guest = members.iter().any(|m| m.kind == ParticipantKind::Guest);
+            let other_employee = members
+                .iter()
+                .any(|m| m.kind == ParticipantKind::Employee && m.id != me);
+            if has_guest && !other_employee {
+                if room.waiting_since.is_none() {
+                    room.waiting_since = Some(self.deps.clock.now());
+                    self.deps.store.update_room(&room).await?;
+                }
+                self.post_system(
+                    &room,
+                    format!(
+                        "{} is no longer available; a supervisor will take over shortly.",
+                        employee.profile.display_name
+                    ),
+                )
+                .await?;
+                self.audit(
+                    "system",
+                    "room.handover-needed",
+                    Some(&room.id),
+                    Some(&room.issue_id),
+                    json!({ "employee": me }),
+                )
+                .await?;
+                self.broadcast_room_updated(&room).await?;
+            } else if !employee.identity.enabled {
+                self.deps.store.remove_member(&room.id, me).await?;
+                self.broadcast_room_updated(&room).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST /admin/users`.
+    pub async fn admin_add_user(
+        &self,
+        caller: &UserRecord,
+        new: NewEmployee,
+    ) -> CoreResult<IdentityResponse> {
+        policy::may_administer(&caller.identity)?;
+        let user = self
+            .add_employee(Actor::User(&caller.identity.user_id), new)
+            .await?;
+        Ok(IdentityResponse {
+            identity: user.view(),
+        })
+    }
+
+    /// `GET /admin/users`.
+    pub async fn admin_list_users(&self, caller: &UserRecord) -> CoreResult<AccountsResponse> {
+        policy::may_administer(&caller.identity)?;
+        let users = self
+            .list_accounts()
+            .await?
+            .iter()
+            .map(UserRecord::view)
+            .collect();
+        Ok(AccountsResponse { users })
+    }
+
+    /// `PATCH /admin/users/{id}`.
+    pub async fn admin_update_user(
+        &self,
+        caller: &UserRecord,
+        user_id: &UserId,
+        patch: IdentityPatch,
+    ) -> CoreResult<IdentityResponse> {
+        policy::may_administer(&caller.identity)?;
+        let user = self
+            .update_identity(Actor::User(&caller.identity.user_id), user_id, patch)
+            .await?;
+        Ok(IdentityResponse {
+            identity: user.view(),
+        })
     }
 }
 

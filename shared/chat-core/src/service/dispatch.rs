@@ -106,6 +106,14 @@ impl App {
             ClientAction::MessageSend(req) => self.message_send(&actor, req).await,
             ClientAction::HistoryGet(req) => self.history_get(id, req).await,
             ClientAction::Typing(req) => self.typing(id, &req.room_id).await,
+            ClientAction::RoomInviteGuest(req) => self.room_invite_guest(&actor, req).await,
+            ClientAction::SupervisorObserve(req) => {
+                self.supervisor_observe(connection, &actor, &req.room_id)
+                    .await
+            }
+            ClientAction::SupervisorBreakIn(req) => {
+                self.supervisor_break_in(&actor, &req.room_id).await
+            }
         }
     }
 }

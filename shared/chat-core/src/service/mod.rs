@@ -6,15 +6,22 @@
 //! - [`rooms`]: create, list, get, join, leave, invite, remove.
 //! - [`messages`]: send, history, typing.
 //! - [`users`]: `/me`, profile, the employee directory.
-//! - [`admin`]: the allowed-users list (shared by the admin CLI and admin routes).
+//! - [`admin`]: the allowed-users list (shared by the admin CLI and admin routes), and
+//!   handing rooms over when an employee is cut off.
+//! - [`guests`]: invite codes and guest login.
+//! - [`supervisor`]: floor views, observe, break-in.
+//! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
 
 pub mod admin;
+pub mod audit;
 pub mod dispatch;
 pub mod fanout;
+pub mod guests;
 pub mod messages;
 pub mod rooms;
 pub mod session;
+pub mod supervisor;
 pub mod users;
 
 use std::sync::Arc;
@@ -62,6 +69,8 @@ pub struct Config {
     pub tokens: TokenConfig,
     /// Lifetime of a WebSocket ticket (PROTOCOL: ≤ 60 s).
     pub ticket_ttl: Duration,
+    /// Lifetime of a guest invite code.
+    pub invite_ttl: Duration,
     /// Browser origins allowed to open a WebSocket. A handshake without an `Origin`
     /// header (non-browser clients) is always allowed; `*` allows every origin.
     pub allowed_origins: Vec<String>,

@@ -13,7 +13,7 @@ use crate::model::{
     Title, UserRecord,
 };
 use crate::policy;
-use crate::ports::Removal;
+use crate::ports::{Addition, Removal};
 use crate::protocol::actions::RoomCreate;
 use crate::protocol::events::ServerEvent;
 use crate::service::App;
@@ -35,6 +35,7 @@ pub fn member_of(user: &UserRecord, at: chrono::DateTime<chrono::Utc>) -> Member
 impl App {
     /// The room if `actor` is a member; `not_found` otherwise (no existence leak).
     pub(crate) async fn member_room(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Room> {
+        policy::within_guest_scope(actor, room_id)?;
         let is_member = self
             .deps
             .store
@@ -124,6 +125,7 @@ impl App {
             created_at: now,
             last_seq: 0,
             last_message_at: None,
+            waiting_since: None,
         };
         let creator = member_of(actor, now);
         if new_issue {
@@ -166,18 +168,71 @@ impl App {
             .await?
             .ok_or_else(|| CoreError::not_found("no such room"))?;
         policy::may_join(&actor.identity, &room)?;
-        let now = self.deps.clock.now();
-        let added = self
-            .deps
-            .store
-            .add_member(room_id, &member_of(actor, now))
+        let room = self
+            .add_employee_member(
+                room,
+                actor,
+                format!("{} joined", actor.profile.display_name),
+            )
             .await?;
-        if added {
-            self.post_system(&room, format!("{} joined", actor.profile.display_name))
-                .await?;
-        }
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
+    }
+
+    /// Adds an employee (join, invite, break-in), posts `announcement` when they are
+    /// new, and ends any wait for an employee to take over. Returns the room as stored.
+    pub(crate) async fn add_employee_member(
+        &self,
+        mut room: Room,
+        employee: &UserRecord,
+        announcement: String,
+    ) -> CoreResult<Room> {
+        let now = self.deps.clock.now();
+        match self
+            .deps
+            .store
+            .add_member(&room.id, &member_of(employee, now))
+            .await?
+        {
+            Addition::Added => {
+                self.post_system(&room, announcement).await?;
+            }
+            Addition::AlreadyMember => {}
+            Addition::GuestWithoutEmployee => {
+                return Err(CoreError::Internal(
+                    "an employee was refused as a guest".into(),
+                ));
+            }
+        }
+        if room.waiting_since.is_some() {
+            room.waiting_since = None;
+            self.deps.store.update_room(&room).await?;
+            self.drop_disabled_members(&room).await?;
+        }
+        Ok(room)
+    }
+
+    /// Removes disabled employees kept in a room only so its guest was not alone; once
+    /// an active employee has arrived they no longer count (see `admin::hand_over`).
+    async fn drop_disabled_members(&self, room: &Room) -> CoreResult<()> {
+        for member in self.deps.store.members(&room.id).await? {
+            if member.kind != ParticipantKind::Employee {
+                continue;
+            }
+            let Ok(user_id) = UserId::parse(member.id.clone()) else {
+                continue;
+            };
+            let disabled = self
+                .deps
+                .store
+                .user_by_id(&user_id)
+                .await?
+                .is_none_or(|u| !u.identity.enabled);
+            if disabled {
+                self.deps.store.remove_member(&room.id, &member.id).await?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) async fn room_leave(
@@ -214,22 +269,13 @@ impl App {
             .await?
             .ok_or_else(|| CoreError::not_found("no such user"))?;
         policy::may_be_invited(&invited.identity)?;
-        let now = self.deps.clock.now();
-        if self
-            .deps
-            .store
-            .add_member(room_id, &member_of(&invited, now))
-            .await?
-        {
-            self.post_system(
-                &room,
-                format!(
-                    "{} invited {}",
-                    actor.profile.display_name, invited.profile.display_name
-                ),
-            )
+        let announcement = format!(
+            "{} invited {}",
+            actor.profile.display_name, invited.profile.display_name
+        );
+        let room = self
+            .add_employee_member(room, &invited, announcement)
             .await?;
-        }
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
     }

@@ -42,6 +42,14 @@ impl App {
             return Err(CoreError::Unauthorized);
         };
         info!(user_id = %user.identity.user_id, "login");
+        self.audit(
+            user.identity.user_id.as_str(),
+            "login",
+            None,
+            None,
+            serde_json::json!({ "username": user.identity.username }),
+        )
+        .await?;
         self.token_for(&user)
     }
 

@@ -27,6 +27,7 @@ pub fn test_config() -> Config {
             ttl: Duration::hours(1),
         },
         ticket_ttl: Duration::seconds(60),
+        invite_ttl: Duration::hours(24),
         allowed_origins: vec!["http://localhost:8080".into()],
         limits: Limits::default(),
     }
@@ -78,13 +79,16 @@ impl TestApp {
     /// Adds an employee whose password is `<username>-pass`.
     pub async fn employee(&self, username: &str, tier: Tier, roles: &[Role]) -> UserRecord {
         self.app
-            .add_employee(NewEmployee {
-                username: username.into(),
-                password: format!("{username}-pass"),
-                tier,
-                roles: roles.to_vec(),
-                display_name: username.to_uppercase(),
-            })
+            .add_employee(
+                crate::service::audit::Actor::Operator,
+                NewEmployee {
+                    username: username.into(),
+                    password: format!("{username}-pass"),
+                    tier,
+                    roles: roles.to_vec(),
+                    display_name: username.to_uppercase(),
+                },
+            )
             .await
             .unwrap_or_else(|e| panic!("add {username}: {e}"))
     }
@@ -147,6 +151,28 @@ impl TestApp {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Redeems an invite code as a guest and opens a connection for them.
+    pub async fn guest_joins(&self, code: &str, name: &str) -> (UserRecord, ConnectionId) {
+        use crate::ports::UserStore;
+        let resp = self
+            .app
+            .guest_login(&crate::protocol::http::GuestLoginRequest {
+                invite_code: code.to_string(),
+                display_name: name.to_string(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("guest login: {e}"));
+        let user = self
+            .store
+            .user_by_id(&resp.identity.user_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("guest not stored"));
+        let conn = self.connect(&user).await;
+        (user, conn)
     }
 
     /// Events (non-reply frames) received by `conn` since the last look.

@@ -13,13 +13,14 @@ use sha2::{Digest, Sha256};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    Connection, Identity, Issue, Member, Message, NewMessage, Profile, Room, RoomConnection,
-    RoomStatus, UserRecord,
+    AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
+    NewMessage, ParticipantKind, Profile, Room, RoomConnection, RoomStatus, Tier, UserRecord,
 };
 use crate::policy::guest_never_alone;
 use crate::ports::{
-    Appended, BlobMeta, Blobs, Clock, ConnectionStore, IdGen, Job, Jobs, MessageStore, Page,
-    PageQuery, Push, PushError, Removal, RoomStore, TicketStore, UserStore,
+    Addition, Appended, AuditStore, BlobMeta, Blobs, Clock, ConnectionStore, IdGen, InviteStore,
+    Job, Jobs, MessageStore, Page, PageQuery, Push, PushError, Removal, RoomStore, TicketStore,
+    UserStore,
 };
 
 #[derive(Default)]
@@ -35,6 +36,8 @@ struct State {
     connections: HashMap<ConnectionId, Connection>,
     observers: HashMap<RoomId, HashSet<ConnectionId>>,
     tickets: HashMap<String, (UserId, DateTime<Utc>)>,
+    invites: HashMap<String, Invite>,
+    audit: Vec<AuditEntry>,
 }
 
 /// The in-memory store.
@@ -95,7 +98,12 @@ impl UserStore for MemoryStore {
             .users
             .get_mut(&identity.user_id)
             .ok_or_else(|| CoreError::not_found("no such user"))?;
-        user.identity = identity.clone();
+        // The username is the login key and never changes through an identity update.
+        let username = std::mem::take(&mut user.identity.username);
+        user.identity = Identity {
+            username,
+            ..identity.clone()
+        };
         user.password_hash = password_hash.map(str::to_string);
         Ok(())
     }
@@ -167,6 +175,7 @@ impl RoomStore for MemoryStore {
         stored.status = room.status;
         stored.conclusion = room.conclusion;
         stored.title = room.title.clone();
+        stored.waiting_since = room.waiting_since;
         Ok(())
     }
 
@@ -204,17 +213,22 @@ impl RoomStore for MemoryStore {
             .is_some_and(|ms| ms.iter().any(|m| m.id == member)))
     }
 
-    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool> {
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<Addition> {
         let mut s = self.lock();
         if !s.rooms.contains_key(room) {
             return Err(CoreError::not_found("no such room"));
         }
         let members = s.members.entry(room.clone()).or_default();
         if members.iter().any(|m| m.id == member.id) {
-            return Ok(false);
+            return Ok(Addition::AlreadyMember);
         }
-        members.push(member.clone());
-        Ok(true)
+        let mut after = members.clone();
+        after.push(member.clone());
+        if member.kind == ParticipantKind::Guest && !guest_never_alone(&after) {
+            return Ok(Addition::GuestWithoutEmployee);
+        }
+        *members = after;
+        Ok(Addition::Added)
     }
 
     async fn remove_member(&self, room: &RoomId, member: &str) -> CoreResult<Removal> {
@@ -241,6 +255,70 @@ impl RoomStore for MemoryStore {
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()> {
         self.lock().issues.insert(issue.id.clone(), issue.clone());
         Ok(())
+    }
+
+    async fn list_issues(
+        &self,
+        tier: Option<Tier>,
+        status: Option<IssueStatus>,
+    ) -> CoreResult<Vec<Issue>> {
+        let mut issues: Vec<Issue> = self
+            .lock()
+            .issues
+            .values()
+            .filter(|i| tier.is_none_or(|t| i.tier == t) && status.is_none_or(|st| i.status == st))
+            .cloned()
+            .collect();
+        issues.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(issues)
+    }
+}
+
+#[async_trait]
+impl InviteStore for MemoryStore {
+    async fn put_invite(&self, code_hash: &str, invite: &Invite) -> CoreResult<()> {
+        self.lock()
+            .invites
+            .insert(code_hash.to_string(), invite.clone());
+        Ok(())
+    }
+
+    async fn take_invite(&self, code_hash: &str, now: DateTime<Utc>) -> CoreResult<Option<Invite>> {
+        Ok(self
+            .lock()
+            .invites
+            .remove(code_hash)
+            .filter(|i| i.expires_at > now))
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn append_audit(&self, entry: &NewAuditEntry) -> CoreResult<AuditEntry> {
+        let mut s = self.lock();
+        let seq = s.audit.last().map_or(1, |e| e.seq + 1);
+        let stored = AuditEntry {
+            seq,
+            entry: entry.clone(),
+        };
+        s.audit.push(stored.clone());
+        Ok(stored)
+    }
+
+    async fn audit_page(
+        &self,
+        after_seq: u64,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> CoreResult<Vec<AuditEntry>> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .filter(|e| e.seq > after_seq && since.is_none_or(|t| e.entry.at >= t))
+            .take(limit)
+            .cloned()
+            .collect())
     }
 }
 
