@@ -1,51 +1,12 @@
 //! fn-auth from API Gateway (payload v2) event fixtures in `tests/fixtures/`.
 
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderValue, Method};
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::http::Method;
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine;
 use chat_core::testkit::harness::{T1, T2, TestApp};
-use serde_json::Value;
+use chat_http::testkit::{error_code, fixture, invited_room, json, refusal, request, with_token};
 use std::collections::HashMap;
-
-fn fixture(name: &str) -> ApiGatewayV2httpRequest {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn with_token(mut req: ApiGatewayV2httpRequest, token: &str) -> ApiGatewayV2httpRequest {
-    req.headers.insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    );
-    req
-}
-
-fn request(method: Method, path: &str, body: Option<&str>) -> ApiGatewayV2httpRequest {
-    let mut req = fixture("http-me.json");
-    req.headers.remove("authorization");
-    req.raw_path = Some(path.into());
-    req.request_context.http.method = method;
-    req.request_context.http.path = Some(path.into());
-    req.body = body.map(String::from);
-    req
-}
-
-fn json(resp: &ApiGatewayV2httpResponse) -> Value {
-    match &resp.body {
-        Some(Body::Text(t)) => serde_json::from_str(t).unwrap_or_else(|e| panic!("{e}: {t}")),
-        other => panic!("expected a text body, got {other:?}"),
-    }
-}
-
-fn error_code(resp: &ApiGatewayV2httpResponse) -> String {
-    json(resp)["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 async fn login(t: &TestApp, user: &str) -> String {
     let mut req = fixture("http-login.json");
@@ -242,5 +203,86 @@ async fn unknown_routes_and_wrong_methods_are_not_found_with_an_error_body() {
     assert_eq!(
         (health.status_code, json(&health)["status"].as_str()),
         (200, Some("ok"))
+    );
+}
+
+/// Alice opens a solo room and invites a guest: `(room id, invite code)`.
+async fn invitation(t: &TestApp) -> (String, String) {
+    let alice = t.employee("alice", T1, &[]).await;
+    let conn = t.connect(&alice).await;
+    invited_room(t, &conn).await
+}
+
+fn guest_login(code: &str) -> ApiGatewayV2httpRequest {
+    let mut req = fixture("http-guest-login.json");
+    let body = req.body.take().unwrap();
+    req.body = Some(body.replace("REPLACE_WITH_INVITE_CODE", code));
+    req
+}
+
+#[tokio::test]
+async fn guest_login_fixture_redeems_an_invite_for_a_room_scoped_guest_token() {
+    let t = TestApp::new();
+    let (room, code) = invitation(&t).await;
+    let resp = fn_auth::handle(&t.app, guest_login(&code)).await;
+    assert_eq!(resp.status_code, 200, "{:?}", resp.body);
+    assert_eq!(resp.headers["cache-control"], "no-store");
+    let body = json(&resp);
+    assert_eq!(body["roomId"], room.as_str());
+    assert_eq!(body["identity"]["kind"], "guest");
+    assert_eq!(body["identity"]["displayName"], "Casey (customer)");
+    assert!(body["expiresAt"].is_string());
+
+    let token = body["token"].as_str().unwrap();
+    let me = fn_auth::handle(&t.app, with_token(fixture("http-me.json"), token)).await;
+    assert_eq!(json(&me)["identity"]["kind"], "guest");
+    // Guests are never in the employee directory, nor may they read it.
+    let users = fn_auth::handle(&t.app, with_token(fixture("http-users.json"), token)).await;
+    assert_eq!(users.status_code, 403);
+}
+
+#[tokio::test]
+async fn an_invite_code_is_refused_the_second_time_after_expiry_and_when_unknown() {
+    let t = TestApp::new();
+    let (_, code) = invitation(&t).await;
+    assert_eq!(
+        fn_auth::handle(&t.app, guest_login(&code))
+            .await
+            .status_code,
+        200
+    );
+    let again = fn_auth::handle(&t.app, guest_login(&code)).await;
+    assert_eq!(refusal(&again), (401, "unauthorized".into()));
+
+    let (_, late) = invitation(&TestApp::new()).await;
+    let unknown = fn_auth::handle(&t.app, guest_login(&late)).await;
+    assert_eq!(refusal(&unknown), (401, "unauthorized".into()));
+
+    let t = TestApp::new();
+    let (_, code) = invitation(&t).await;
+    t.clock
+        .advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    let expired = fn_auth::handle(&t.app, guest_login(&code)).await;
+    assert_eq!(refusal(&expired), (401, "unauthorized".into()));
+}
+
+#[tokio::test]
+async fn a_guest_login_without_a_display_name_is_a_bad_request() {
+    let t = TestApp::new();
+    let (_, code) = invitation(&t).await;
+    for body in [
+        format!(r#"{{"inviteCode":"{code}"}}"#),
+        format!(r#"{{"inviteCode":"{code}","displayName":"   "}}"#),
+        "{}".to_string(),
+    ] {
+        let resp = fn_auth::handle(&t.app, request(Method::POST, "/auth/guest", Some(&body))).await;
+        assert_eq!(refusal(&resp), (400, "bad_request".into()), "{body}");
+    }
+    // The code was not spent by the refused attempts.
+    assert_eq!(
+        fn_auth::handle(&t.app, guest_login(&code))
+            .await
+            .status_code,
+        200
     );
 }

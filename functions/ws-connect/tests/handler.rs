@@ -8,7 +8,6 @@ use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use aws_lambda_events::query_map::QueryMap;
 use chat_core::ids::ConnectionId;
 use chat_core::model::UserRecord;
-use chat_core::ports::ConnectionStore;
 use chat_core::testkit::harness::{T1, TestApp};
 
 const FIXTURE_CONNECTION: &str = "Lx7mQdNvIAMCJbA=";

@@ -1,27 +1,11 @@
-//! Lambda entry point for `fn-ws-disconnect`. Wiring only: logging, configuration read once,
-//! adapters built once, then the runtime loop calls the handler in `lib.rs`.
-//!
-//! Until the AWS adapters land, the app runs on the embedded adapters configured from
-//! the environment (see `chat_config::embedded::lambda_app_from_env`).
-
-use std::sync::Arc;
-
-use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+//! Lambda entry point for `fn-ws-disconnect`. Wiring only: [`chat_config::lambda::run`] sets up
+//! logging, configuration and adapters once, then calls the handler in `lib.rs` per
+//! event.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    chat_config::logging::init_lambda();
-    let backend = chat_config::embedded::lambda_app_from_env()
-        .await
-        .expect("configuration (CHAT_JWT_SECRET, CHAT_DATA_DIR, ...) must be valid");
-    tokio::spawn(chat_config::embedded::discard_jobs(backend.jobs));
-    let app = backend.app;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let app = Arc::clone(&app);
-            async move { Ok::<_, Error>(fn_ws_disconnect::handle(&app, event.payload).await) }
-        },
-    ))
+async fn main() -> Result<(), lambda_runtime::Error> {
+    chat_config::lambda::run(
+        |app, event| async move { fn_ws_disconnect::handle(&app, event).await },
+    )
     .await
 }

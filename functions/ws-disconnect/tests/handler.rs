@@ -2,7 +2,6 @@
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use chat_core::ids::ConnectionId;
-use chat_core::ports::ConnectionStore;
 use chat_core::testkit::harness::{T1, TestApp};
 
 fn fixture(conn: &str) -> ApiGatewayWebsocketProxyRequest {

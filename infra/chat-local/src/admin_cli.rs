@@ -2,7 +2,7 @@
 //!
 //! Every command goes through the core's admin methods (`add_employee`,
 //! `list_accounts`, `find_account`, `update_identity`), exactly like the admin HTTP
-//! routes. When a gateway is running on the same data folder (its address is in
+//! routes (`fn-admin-api`); the audit log names the actor `operator`. When a gateway is running on the same data folder (its address is in
 //! `gateway.addr`), `Push` is a [`ManagementApiPush`] to it, so disabling or revoking a
 //! user closes their open sockets at once. Without a running gateway the store change
 //! alone applies — and the core re-checks the token version on every action anyway.
@@ -17,6 +17,7 @@ use chat_core::App;
 use chat_core::model::{Role, Tier, UserRecord};
 use chat_core::ports::Push;
 use chat_core::service::admin::{IdentityPatch, NewEmployee};
+use chat_core::service::audit::Actor;
 use chat_embedded::push::{ConnectionHub, ManagementApiPush};
 use clap::Subcommand;
 use tracing::{debug, warn};
@@ -109,13 +110,16 @@ pub async fn run_users(
                 _ => bail!("give exactly one of --password or --password-stdin"),
             };
             let user = app
-                .add_employee(NewEmployee {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
-                    username,
-                    password,
-                    tier,
-                    roles,
-                })
+                .add_employee(
+                    Actor::Operator,
+                    NewEmployee {
+                        display_name: display_name.unwrap_or_else(|| username.clone()),
+                        username,
+                        password,
+                        tier,
+                        roles,
+                    },
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot add the user: {}", e.public_message()))?;
             writeln!(
@@ -174,7 +178,7 @@ pub async fn run_users(
 
 async fn patch_user(app: &App, user: &str, patch: IdentityPatch) -> anyhow::Result<UserRecord> {
     let found = app.find_account(user).await.map_err(core)?;
-    app.update_identity(&found.identity.user_id, patch)
+    app.update_identity(Actor::Operator, &found.identity.user_id, patch)
         .await
         .map_err(core)
 }

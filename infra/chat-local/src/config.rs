@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chrono::Duration;
+
 /// Data folder used when `--data-dir` is not given.
 pub const DEFAULT_DATA_DIR: &str = ".chat-data";
 /// Default listen address (PROTOCOL §0).
@@ -31,10 +33,14 @@ pub struct GatewayConfig {
     pub allowed_origins: Vec<String>,
     /// PEM certificate chain and private key: serve `https://` and `wss://`.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Lifetime of guest invite codes; `None` keeps the environment's
+    /// (`CHAT_INVITE_TTL_SECONDS`, default 24 h). Tests set a short one to see codes expire.
+    pub invite_ttl: Option<Duration>,
 }
 
 impl GatewayConfig {
-    /// Defaults: no demo accounts, 20 actions/s, only the local origins, no TLS.
+    /// Defaults: no demo accounts, 20 actions/s, only the local origins, no TLS, the
+    /// environment's invite lifetime.
     pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
         GatewayConfig {
             addr,
@@ -43,6 +49,7 @@ impl GatewayConfig {
             rate_limit: DEFAULT_RATE_LIMIT,
             allowed_origins: Vec::new(),
             tls: None,
+            invite_ttl: None,
         }
     }
 

@@ -1,8 +1,9 @@
 //! HTTP ⇄ API Gateway (HTTP API, payload v2) events.
 //!
 //! Every HTTP request the gateway does not serve itself becomes the
-//! `ApiGatewayV2httpRequest` API Gateway would send, is handed to `fn_auth::handle`, and
-//! its `ApiGatewayV2httpResponse` is written back. The conversion helpers here are also
+//! `ApiGatewayV2httpRequest` API Gateway would send, is handed to the function its route
+//! names in [`HTTP_ROUTES`] — the HTTP API's route table, as deployed — and its
+//! `ApiGatewayV2httpResponse` is written back. The conversion helpers here are also
 //! used by the WebSocket bridge (query strings, proxy responses).
 
 use std::collections::HashMap;
@@ -28,7 +29,39 @@ use crate::server::Shared;
 /// our JSON routes needs more than a few KiB).
 pub(crate) const MAX_HTTP_BODY: usize = 1024 * 1024;
 
-/// Fallback route: the request as an HTTP API event, answered by `fn_auth`.
+/// The Lambda functions behind the HTTP API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HttpFunction {
+    Auth,
+    SupervisorApi,
+    AdminApi,
+}
+
+/// The HTTP API's routes, as API Gateway has them: `ANY /prefix/{proxy+}` takes every
+/// method on every path below `/prefix/`; `$default` takes what no other route does.
+const HTTP_ROUTES: &[(&str, HttpFunction)] = &[
+    ("ANY /supervisor/{proxy+}", HttpFunction::SupervisorApi),
+    ("ANY /admin/{proxy+}", HttpFunction::AdminApi),
+    ("$default", HttpFunction::Auth),
+];
+
+/// The route `path` matches: its key, its function and, for a `{proxy+}` route, the
+/// rest of the path (API Gateway's `pathParameters.proxy`).
+fn http_route(path: &str) -> (&'static str, HttpFunction, Option<&str>) {
+    for (key, function) in HTTP_ROUTES {
+        let Some(pattern) = key.strip_prefix("ANY ") else {
+            return (key, *function, None);
+        };
+        let prefix = pattern.trim_end_matches("{proxy+}");
+        if let Some(rest) = path.strip_prefix(prefix).filter(|r| !r.is_empty()) {
+            return (key, *function, Some(rest));
+        }
+    }
+    ("$default", HttpFunction::Auth, None)
+}
+
+/// Fallback route: the request as an HTTP API event, answered by the function its
+/// route names.
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -44,8 +77,20 @@ pub(crate) async fn handle(
             return error_response(&err);
         }
     };
-    let event = to_http_event(&parts.method, &parts.uri, &parts.headers, &bytes, peer);
-    let response = fn_auth::handle(&shared.app, event).await;
+    let mut event = to_http_event(&parts.method, &parts.uri, &parts.headers, &bytes, peer);
+    let (route_key, function, proxy) = http_route(parts.uri.path());
+    event.route_key = Some(route_key.to_string());
+    event.request_context.route_key = Some(route_key.to_string());
+    if let Some(rest) = proxy {
+        event
+            .path_parameters
+            .insert("proxy".to_string(), rest.to_string());
+    }
+    let response = match function {
+        HttpFunction::Auth => fn_auth::handle(&shared.app, event).await,
+        HttpFunction::SupervisorApi => fn_supervisor_api::handle(&shared.app, event).await,
+        HttpFunction::AdminApi => fn_admin_api::handle(&shared.app, event).await,
+    };
     from_http_response(response)
 }
 
@@ -202,6 +247,35 @@ mod tests {
         );
         assert_eq!(e.headers["authorization"], "Bearer t");
         assert!(e.body.is_none());
+    }
+
+    #[test]
+    fn the_route_table_sends_each_prefix_to_its_function() {
+        assert_eq!(
+            http_route("/supervisor/rooms/r1/participants"),
+            (
+                "ANY /supervisor/{proxy+}",
+                HttpFunction::SupervisorApi,
+                Some("rooms/r1/participants")
+            )
+        );
+        assert_eq!(
+            http_route("/admin/users"),
+            ("ANY /admin/{proxy+}", HttpFunction::AdminApi, Some("users"))
+        );
+        for path in [
+            "/auth/guest",
+            "/me",
+            "/supervisor",
+            "/supervisor/",
+            "/administrators",
+        ] {
+            assert_eq!(
+                http_route(path),
+                ("$default", HttpFunction::Auth, None),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!
 //! - [`config`]: [`GatewayConfig`] and the gateway's defaults.
 //! - [`server`]: [`start`] / [`RunningGateway`]: storage, app, listener, shutdown.
-//! - `http_bridge`: every other HTTP request ⇄ `ApiGatewayV2httpRequest` → `fn_auth`.
+//! - `http_bridge`: every other HTTP request ⇄ `ApiGatewayV2httpRequest`, routed like
+//!   API Gateway's routes: `/supervisor/*` → `fn_supervisor_api`, `/admin/*` →
+//!   `fn_admin_api`, the rest → `fn_auth`.
 //! - `ws`: `/ws` handshake (`$connect`), frames (`$default`), close (`$disconnect`).
 //! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
 //! - [`secrets`]: the signing secret and management key kept in the data folder.

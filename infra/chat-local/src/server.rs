@@ -107,6 +107,9 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     };
 
     settings.rate_limit = config.rate_limit;
+    if let Some(ttl) = config.invite_ttl {
+        settings.invite_ttl = ttl;
+    }
     let mut origins = config.default_origins(local_addr.port());
     origins.extend(config.allowed_origins.iter().cloned());
     origins.append(&mut settings.allowed_origins);

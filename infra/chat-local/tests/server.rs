@@ -232,3 +232,105 @@ async fn tls_serves_https_when_given_a_certificate() {
     assert!(addr.starts_with("https://"), "{addr}");
     gateway.shutdown().await;
 }
+
+/// `(status, JSON body)` of an HTTP request to the gateway.
+async fn fetch(
+    method: &str,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http().request(method, url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn each_route_prefix_reaches_its_function_and_invites_expire_on_the_configured_ttl() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = GatewayConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
+    config.demo = true;
+    config.invite_ttl = Some(chrono::Duration::seconds(1));
+    let gateway = start(config).await.unwrap();
+    let base = format!("http://{}", gateway.local_addr());
+    let ws_url = format!("ws://{}/ws", gateway.local_addr());
+
+    let admin = login(&base, "admin").await;
+    let alice = login(&base, "alice").await;
+    let (status, queues) = fetch(
+        "GET",
+        format!("{base}/supervisor/queues"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, queues["queues"].as_array().map(Vec::len)),
+        (200, Some(3))
+    );
+    let (status, users) = fetch("GET", format!("{base}/admin/users"), Some(&admin), None).await;
+    assert_eq!(
+        (status, users["users"].as_array().map(Vec::len)),
+        (200, Some(5))
+    );
+    let (status, _) = fetch(
+        "GET",
+        format!("{base}/supervisor/rooms?status=all"),
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    for path in ["/supervisor/", "/admin", "/admin/nothing"] {
+        let (status, body) = fetch("GET", format!("{base}{path}"), Some(&admin), None).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (404, &json!("not_found")),
+            "{path}"
+        );
+    }
+
+    let mut socket = connect_bearer(&ws_url, &alice).await;
+    let created = call(
+        &mut socket,
+        "room.create",
+        "c",
+        json!({"kind": "solo", "title": "Form help"}),
+    )
+    .await;
+    let room = created["data"]["room"]["id"].as_str().unwrap().to_string();
+    let invite = json!({"roomId": room});
+    let reply = call(&mut socket, "room.inviteGuest", "i1", invite.clone()).await;
+    let code = reply["data"]["inviteCode"].as_str().unwrap().to_string();
+    let guest = json!({"inviteCode": code, "displayName": "Casey"});
+    let (status, body) = fetch(
+        "POST",
+        format!("{base}/auth/guest"),
+        None,
+        Some(guest.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["identity"]["kind"], &body["roomId"]),
+        (&json!("guest"), &json!(room))
+    );
+    let (status, _) = fetch("POST", format!("{base}/auth/guest"), None, Some(guest)).await;
+    assert_eq!(status, 401, "a code works once");
+
+    let reply = call(&mut socket, "room.inviteGuest", "i2", invite).await;
+    let late = json!({"inviteCode": reply["data"]["inviteCode"], "displayName": "Casey"});
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, _) = fetch("POST", format!("{base}/auth/guest"), None, Some(late)).await;
+    assert_eq!(status, 401, "an expired code is refused");
+    drop(socket);
+    gateway.shutdown().await;
+}

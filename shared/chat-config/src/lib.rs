@@ -8,6 +8,7 @@
 //! - [`embedded`]: an `App` on the embedded adapters (SQLite, local folder, in-process
 //!   jobs) in a data folder, and the Lambda variant configured from the environment.
 //! - [`logging`]: the `tracing` subscriber (JSON or text, `RUST_LOG` filter).
+//! - [`lambda`]: the Lambda process around a handler (each function's whole `main`).
 //!
 //! Backend choice: only the embedded backend exists yet. The AWS adapters (DynamoDB,
 //! S3, SQS, API Gateway Management) arrive with the AWS issue, together with the
@@ -15,6 +16,7 @@
 //! binary picks its adapters, so that switch goes beside it.
 
 pub mod embedded;
+pub mod lambda;
 pub mod logging;
 pub mod settings;
 

@@ -8,6 +8,7 @@
 //! | `CHAT_JWT_AUDIENCE` | `istackbuddy-chat-clients` | `aud` claim |
 //! | `CHAT_TOKEN_TTL_SECONDS` | `43200` (12 h) | bearer token lifetime |
 //! | `CHAT_TICKET_TTL_SECONDS` | `60` | WebSocket ticket lifetime (at most 60) |
+//! | `CHAT_INVITE_TTL_SECONDS` | `86400` (24 h) | guest invite code lifetime |
 //! | `CHAT_ALLOWED_ORIGINS` | empty | comma-separated browser origins for `/ws` |
 //! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
 
@@ -43,6 +44,8 @@ pub struct Settings {
     pub audience: String,
     pub token_ttl: Duration,
     pub ticket_ttl: Duration,
+    /// How long a guest invite code can be redeemed.
+    pub invite_ttl: Duration,
     pub allowed_origins: Vec<String>,
     /// Actions per second per connection; burst is twice that; `0` turns limiting off.
     pub rate_limit: u32,
@@ -59,6 +62,7 @@ impl std::fmt::Debug for Settings {
             .field("audience", &self.audience)
             .field("token_ttl", &self.token_ttl)
             .field("ticket_ttl", &self.ticket_ttl)
+            .field("invite_ttl", &self.invite_ttl)
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_limit", &self.rate_limit)
             .finish()
@@ -73,6 +77,7 @@ impl Default for Settings {
             audience: DEFAULT_AUDIENCE.into(),
             token_ttl: Duration::hours(12),
             ticket_ttl: Duration::seconds(MAX_TICKET_TTL_SECONDS),
+            invite_ttl: Duration::hours(24),
             allowed_origins: Vec::new(),
             rate_limit: 20,
         }
@@ -105,6 +110,9 @@ impl Settings {
         if let Some(v) = get("CHAT_TICKET_TTL_SECONDS") {
             let secs = positive("CHAT_TICKET_TTL_SECONDS", &v)?.min(MAX_TICKET_TTL_SECONDS);
             s.ticket_ttl = Duration::seconds(secs);
+        }
+        if let Some(v) = get("CHAT_INVITE_TTL_SECONDS") {
+            s.invite_ttl = Duration::seconds(positive("CHAT_INVITE_TTL_SECONDS", &v)?);
         }
         if let Some(v) = get("CHAT_ALLOWED_ORIGINS") {
             s.allowed_origins = v
@@ -141,6 +149,7 @@ impl Settings {
                 ttl: self.token_ttl,
             },
             ticket_ttl: self.ticket_ttl,
+            invite_ttl: self.invite_ttl,
             allowed_origins: self.allowed_origins.clone(),
             limits,
         })
@@ -177,6 +186,7 @@ mod tests {
         assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
         assert_eq!((c.limits.actions_per_second, c.limits.burst), (20, 40));
         assert_eq!(c.ticket_ttl, Duration::seconds(60));
+        assert_eq!(c.invite_ttl, Duration::hours(24));
         assert!(c.allowed_origins.is_empty());
     }
 
@@ -196,6 +206,7 @@ mod tests {
             ("CHAT_RATE_LIMIT", "0"),
             ("CHAT_TICKET_TTL_SECONDS", "600"),
             ("CHAT_TOKEN_TTL_SECONDS", "60"),
+            ("CHAT_INVITE_TTL_SECONDS", "2"),
         ])
         .unwrap();
         assert_eq!(
@@ -205,6 +216,7 @@ mod tests {
         assert_eq!(s.rate_limit, 0);
         assert_eq!(s.ticket_ttl, Duration::seconds(60));
         assert_eq!(s.token_ttl, Duration::seconds(60));
+        assert_eq!(s.invite_ttl, Duration::seconds(2));
     }
 
     #[test]
@@ -213,5 +225,7 @@ mod tests {
         assert!(err.to_string().contains("CHAT_RATE_LIMIT"));
         let err = from(&[("CHAT_TOKEN_TTL_SECONDS", "-5")]).err().unwrap();
         assert!(err.to_string().contains("CHAT_TOKEN_TTL_SECONDS"));
+        let err = from(&[("CHAT_INVITE_TTL_SECONDS", "0")]).err().unwrap();
+        assert!(err.to_string().contains("CHAT_INVITE_TTL_SECONDS"));
     }
 }

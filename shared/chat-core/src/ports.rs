@@ -37,7 +37,8 @@ pub trait UserStore: Send + Sync {
     /// Case-insensitive lookup.
     async fn user_by_username(&self, username: &str) -> CoreResult<Option<UserRecord>>;
     /// Replaces identity fields (kind, tier, roles, enabled, token version, guest scope)
-    /// and the password hash. Unknown user → `CoreError::NotFound`.
+    /// and the password hash. The username is the login key and never changes here.
+    /// Unknown user → `CoreError::NotFound`.
     async fn update_identity(
         &self,
         identity: &Identity,
@@ -91,7 +92,8 @@ pub trait RoomStore: Send + Sync {
     async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool>;
     /// Adds a member. A guest is added only if the room has an employee member at that
     /// moment (checked atomically with the insert; DESIGN §3 "a guest is never alone").
-    /// Unknown room → `NotFound`.
+    /// An existing member gets `AlreadyMember` whatever the room holds. Unknown room →
+    /// `NotFound`.
     async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<Addition>;
     /// Removes a member unless that would leave a guest without any employee
     /// (DESIGN §3 "a guest is never alone"). The check and the removal are one atomic
@@ -101,7 +103,8 @@ pub trait RoomStore: Send + Sync {
     async fn issue(&self, id: &IssueId) -> CoreResult<Option<Issue>>;
     /// Inserts or replaces an issue.
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()>;
-    /// Issues filtered by tier and status (`None` = any), newest first.
+    /// Issues filtered by tier and status (`None` = any), newest first (ties: id
+    /// descending).
     async fn list_issues(
         &self,
         tier: Option<Tier>,
@@ -210,6 +213,7 @@ pub trait TicketStore: Send + Sync {
 /// Guest invitations, stored by the sha256 of their code.
 #[async_trait]
 pub trait InviteStore: Send + Sync {
+    /// Stores an invite; an existing entry for the same hash is replaced.
     async fn put_invite(&self, code_hash: &str, invite: &Invite) -> CoreResult<()>;
     /// Consumes the invite atomically: the first caller before `expires_at` gets it;
     /// every later caller (or any caller after expiry) gets `None`.

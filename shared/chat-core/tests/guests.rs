@@ -149,7 +149,6 @@ trait GuestLookup {
 }
 impl GuestLookup for TestApp {
     async fn store_user_by_kind_guest(&self) -> chat_core::model::UserRecord {
-        use chat_core::ports::UserStore;
         self.store
             .list_users()
             .await

@@ -249,7 +249,7 @@ async fn typing_reaches_the_others_but_not_the_typist() {
 async fn employee_only_messages_are_hidden_from_guests_in_events_and_history() {
     use chat_core::ids::{RoomId, UserId};
     use chat_core::model::{AccountKind, Identity, Profile, UserRecord};
-    use chat_core::ports::{Clock, RoomStore, UserStore};
+    use chat_core::ports::Clock;
     let t = TestApp::new();
     let alice = t.employee("alice", T1, &[]).await;
     let ca = t.connect(&alice).await;

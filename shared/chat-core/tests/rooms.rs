@@ -3,7 +3,7 @@
 
 use chat_core::ids::{RoomId, UserId};
 use chat_core::model::{AccountKind, Identity, Profile, Role, UserRecord};
-use chat_core::ports::{RoomStore, UserStore};
+
 use chat_core::service::rooms::member_of;
 use chat_core::testkit::harness::{T1, T2, T3, TestApp};
 use serde_json::json;

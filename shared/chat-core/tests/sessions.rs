@@ -180,7 +180,6 @@ trait StoreProbe {
 }
 impl StoreProbe for TestApp {
     async fn store_has_no_connection(&self, c: &ConnectionId) -> bool {
-        use chat_core::ports::ConnectionStore;
         self.store.connection(c).await.unwrap().is_none()
     }
 }

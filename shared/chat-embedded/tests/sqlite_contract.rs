@@ -47,4 +47,14 @@ async fn two_connections_on_one_file_keep_the_races_safe() {
     store::rooms::concurrent_removals_leave_exactly_one_employee(&[&a as &dyn Store, &b]).await;
     let (a, b) = open("tickets");
     store::tickets::concurrent_takes_have_one_winner(&[&a as &dyn Store, &b]).await;
+    let (a, b) = open("joins");
+    store::guests::guest_joining_while_the_last_employee_leaves_is_never_alone(&[
+        &a as &dyn Store,
+        &b,
+    ])
+    .await;
+    let (a, b) = open("invites");
+    store::invites::concurrent_invite_takes_have_one_winner(&[&a as &dyn Store, &b]).await;
+    let (a, b) = open("audit");
+    store::audit::concurrent_audit_appends_are_gapless(&[&a as &dyn Store, &b]).await;
 }

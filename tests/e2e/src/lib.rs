@@ -15,9 +15,13 @@
 //! Every wait is bounded ([`TIMEOUT`] unless told otherwise): a broken gateway fails a
 //! test, it never hangs it.
 //!
-//! Modules: [`server`], [`ws`], [`tokens`]; the event predicates and small action
-//! helpers below keep the tests short.
+//! Guests arrive by invitation: [`invite_guest`] then [`TestServer::guest`] (or
+//! [`TestServer::guest_login`] to see the HTTP answer of `POST /auth/guest`).
+//!
+//! Modules: [`server`], [`ws`], [`tokens`], [`floor`] (supervisor queries); the event
+//! predicates and small action helpers below keep the tests short.
 
+pub mod floor;
 pub mod server;
 pub mod tokens;
 pub mod ws;
@@ -26,6 +30,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub use floor::{audit_by, sorted_by_id};
 pub use server::{Options, TestServer};
 pub use tokens::{decode_claims, now_secs, sign_claims};
 pub use ws::{Refusal, Ws};
@@ -40,6 +45,11 @@ pub const QUIET: Duration = Duration::from_millis(300);
 /// The demo password of a demo user (PROTOCOL §0).
 pub fn demo_password(user: &str) -> String {
     format!("{user}-pass")
+}
+
+/// The `error.code` of an HTTP or WebSocket error body (`"<none>"` when absent).
+pub fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<none>")
 }
 
 /// `message.created` for the message `id`.
@@ -58,6 +68,30 @@ pub fn room_updated<'a>(
     also: impl Fn(&Value) -> bool + 'a,
 ) -> impl Fn(&Value) -> bool + 'a {
     move |e| e["type"] == "room.updated" && e["room"]["id"] == room && also(&e["room"])
+}
+
+/// A `message.created` in `room` written by the system (joins, leaves, hand-overs).
+pub fn system_message_in(room: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |e| {
+        e["type"] == "message.created"
+            && e["roomId"] == room
+            && e["message"]["author"]["kind"] == "system"
+    }
+}
+
+/// `room.inviteGuest` as `ws`'s user; returns the invite code.
+pub async fn invite_guest(ws: &Ws, room: &str) -> String {
+    let data = ws
+        .ok(
+            "room.inviteGuest",
+            json!({"roomId": room, "displayName": "Guest"}),
+        )
+        .await;
+    assert!(data["expiresAt"].is_string(), "{data}");
+    data["inviteCode"]
+        .as_str()
+        .unwrap_or_else(|| panic!("room.inviteGuest without inviteCode: {data}"))
+        .to_string()
 }
 
 /// Creates a group room as `ws`'s user; returns the room object.

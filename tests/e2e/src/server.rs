@@ -23,6 +23,8 @@ pub struct Options {
     pub rate_limit: u32,
     /// Browser origins allowed on the WebSocket handshake (default none).
     pub allowed_origins: Vec<String>,
+    /// Lifetime of guest invite codes; `None` keeps the gateway's default (24 h).
+    pub invite_ttl: Option<Duration>,
 }
 
 impl Options {
@@ -33,6 +35,7 @@ impl Options {
             demo: true,
             rate_limit: defaults.rate_limit,
             allowed_origins: defaults.allowed_origins,
+            invite_ttl: None,
         }
     }
 
@@ -41,6 +44,9 @@ impl Options {
         config.demo = self.demo;
         config.rate_limit = self.rate_limit;
         config.allowed_origins = self.allowed_origins.clone();
+        config.invite_ttl = self
+            .invite_ttl
+            .map(|d| chrono::Duration::from_std(d).expect("an invite lifetime in range"));
         config
     }
 }
@@ -243,6 +249,38 @@ impl TestServer {
         let id = self.user_id(&token).await;
         let ws = self.ws(&token).await;
         (token, id, ws)
+    }
+
+    /// `POST /auth/guest {inviteCode, displayName}`: the status and the body.
+    pub async fn guest_login(&self, invite_code: &str, display_name: &str) -> (u16, Value) {
+        self.http(
+            "POST",
+            "/auth/guest",
+            Some(json!({"inviteCode": invite_code, "displayName": display_name})),
+            None,
+        )
+        .await
+    }
+
+    /// Redeems an invite code and opens the guest's socket: `(token, user id, room id,
+    /// connection)`; panics unless the code is accepted.
+    pub async fn guest(
+        &self,
+        invite_code: &str,
+        display_name: &str,
+    ) -> (String, String, String, Ws) {
+        let (status, body) = self.guest_login(invite_code, display_name).await;
+        assert_eq!(status, 200, "POST /auth/guest: {body}");
+        let field = |v: &Value| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("POST /auth/guest: incomplete answer {body}"))
+                .to_string()
+        };
+        let token = field(&body["token"]);
+        let id = field(&body["identity"]["userId"]);
+        let room = field(&body["roomId"]);
+        let ws = self.ws(&token).await;
+        (token, id, room, ws)
     }
 
     // ---- WebSocket -------------------------------------------------------------------

@@ -292,6 +292,24 @@ impl Ws {
         }
     }
 
+    /// Like [`expect_no_event`](Self::expect_no_event), ignoring the first `mark` events.
+    pub async fn expect_no_event_since(
+        &self,
+        mark: usize,
+        what: &str,
+        within: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) {
+        if let Some(e) = self
+            .wait_for(within, |inbox| {
+                inbox.events.iter().skip(mark).find(|e| pred(e)).cloned()
+            })
+            .await
+        {
+            panic!("unexpected {what}: {e}");
+        }
+    }
+
     /// Every event matching `pred` once the socket has been quiet for `quiet` — for
     /// counting (absence of duplicates needs a quiet period; nothing else does).
     pub async fn settled_events(

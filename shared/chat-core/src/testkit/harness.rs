@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::auth::{PasswordHasher, TokenConfig};
 use crate::ids::ConnectionId;
 use crate::model::{Role, Tier, UserRecord};
+use crate::ports::Store;
 use crate::service::admin::NewEmployee;
 use crate::service::session::Handshake;
 use crate::service::{App, Config, Deps, Limits};
@@ -35,7 +36,7 @@ pub fn test_config() -> Config {
 
 pub struct TestApp {
     pub app: Arc<App>,
-    pub store: Arc<MemoryStore>,
+    pub store: Arc<dyn Store>,
     pub push: Arc<RecordingPush>,
     pub jobs: Arc<MemoryJobs>,
     pub clock: Arc<ManualClock>,
@@ -48,7 +49,11 @@ impl TestApp {
     }
 
     pub fn with_config(config: Config) -> Self {
-        let store = Arc::new(MemoryStore::new());
+        Self::with_store(Arc::new(MemoryStore::new()), config)
+    }
+
+    /// The same harness over another store adapter (e.g. SQLite in benchmarks).
+    pub fn with_store(store: Arc<dyn Store>, config: Config) -> Self {
         let push = Arc::new(RecordingPush::new());
         let jobs = Arc::new(MemoryJobs::new());
         let clock = Arc::new(ManualClock::new(
@@ -155,7 +160,6 @@ impl TestApp {
 
     /// Redeems an invite code as a guest and opens a connection for them.
     pub async fn guest_joins(&self, code: &str, name: &str) -> (UserRecord, ConnectionId) {
-        use crate::ports::UserStore;
         let resp = self
             .app
             .guest_login(&crate::protocol::http::GuestLoginRequest {

@@ -3,19 +3,23 @@
 //!
 //! - [`schema`]: tables, indexes and migrations (`PRAGMA user_version`).
 //! - `codec`: column encodings (time, enums, ids, JSON).
-//! - `users`, `rooms`, `messages`, `connections`, `tickets`: one port trait each.
+//! - `users`, `rooms`, `messages`, `connections`, `tickets`, `invites`, `audit`: one port
+//!   trait each.
 //! - `jobs_table`: the durable queue behind [`crate::jobs::durable_channel`].
 //!
 //! Concurrency: rusqlite is synchronous, so one `Connection` sits behind a
 //! `std::sync::Mutex` and every operation runs on tokio's blocking pool
 //! (`spawn_blocking`), holding the lock only inside that closure, never across an
 //! `.await`. Within a process the mutex serialises operations; read-modify-write steps
-//! (append, guarded removal, issue update) also run in `BEGIN IMMEDIATE` transactions so
-//! they stay atomic against other processes on the same file (the admin CLI next to a
-//! running gateway), with `busy_timeout` making writers queue instead of failing.
+//! (append, guarded addition and removal, issue update, audit append, single-use takes)
+//! also run in `BEGIN IMMEDIATE` transactions so they stay atomic against other
+//! processes on the same file (the admin CLI next to a running gateway), with
+//! `busy_timeout` making writers queue instead of failing.
 
+mod audit;
 mod codec;
 mod connections;
+mod invites;
 pub(crate) mod jobs_table;
 mod messages;
 mod rooms;

@@ -2,9 +2,10 @@
 //!
 //! Issues are stored whole as JSON (their room list and history only grow and are always
 //! read together), with tier and status copied into columns for supervisor queries.
-//! The guest-never-alone check of `remove_member` runs inside the removal's
-//! `BEGIN IMMEDIATE` transaction, using the core's own predicate so the rule is written
-//! once.
+//! The guest-never-alone checks of `add_member` and `remove_member` run inside their
+//! `BEGIN IMMEDIATE` transactions, using the core's own predicate so the rule is written
+//! once: a guest joining and the last employee leaving at the same moment are ordered by
+//! the write lock, and whichever comes second is refused.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -13,10 +14,10 @@ use chat_core::CoreError;
 use chat_core::CoreResult;
 use chat_core::ids::{IssueId, RoomId};
 use chat_core::model::{
-    Conclusion, Issue, Member, ParticipantKind, Room, RoomKind, RoomStatus, Tier,
+    Conclusion, Issue, IssueStatus, Member, ParticipantKind, Room, RoomKind, RoomStatus, Tier,
 };
 use chat_core::policy::guest_never_alone;
-use chat_core::ports::{Removal, RoomStore};
+use chat_core::ports::{Addition, Removal, RoomStore};
 
 use super::codec::{
     get_id, get_json, get_opt_parsed, get_opt_time, get_parsed, get_time, get_u64, int, json, name,
@@ -26,7 +27,7 @@ use super::{OpError, SqliteStore, immediate};
 
 pub(crate) const ROOM_COLUMNS: &str = "rooms.room_id, rooms.kind, rooms.title, rooms.issue_id, \
      rooms.status, rooms.conclusion, rooms.created_by, rooms.created_at, rooms.last_seq, \
-     rooms.last_message_at";
+     rooms.last_message_at, rooms.waiting_since";
 
 pub(crate) fn read_room(row: &Row<'_>) -> rusqlite::Result<Room> {
     Ok(Room {
@@ -40,6 +41,7 @@ pub(crate) fn read_room(row: &Row<'_>) -> rusqlite::Result<Room> {
         created_at: get_time(row, 7)?,
         last_seq: get_u64(row, 8)?,
         last_message_at: get_opt_time(row, 9)?,
+        waiting_since: get_opt_time(row, 10)?,
     })
 }
 
@@ -153,7 +155,8 @@ impl RoomStore for SqliteStore {
             }
             tx.prepare_cached(
                 "INSERT INTO rooms (room_id, kind, title, issue_id, status, conclusion, created_by, \
-                 created_at, last_seq, last_message_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 created_at, last_seq, last_message_at, waiting_since) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 room.id.as_str(),
@@ -166,6 +169,7 @@ impl RoomStore for SqliteStore {
                 time(&room.created_at),
                 int(room.last_seq),
                 opt_time(&room.last_message_at),
+                opt_time(&room.waiting_since),
             ])?;
             insert_member(&tx, room.id.as_str(), &first)?;
             tx.commit()?;
@@ -193,13 +197,15 @@ impl RoomStore for SqliteStore {
             // back here must not rewind them.
             let changed = conn
                 .prepare_cached(
-                    "UPDATE rooms SET status = ?2, conclusion = ?3, title = ?4 WHERE room_id = ?1",
+                    "UPDATE rooms SET status = ?2, conclusion = ?3, title = ?4, waiting_since = ?5 \
+                     WHERE room_id = ?1",
                 )?
                 .execute(params![
                     room.id.as_str(),
                     room.status.as_str(),
                     room.conclusion.map(Conclusion::as_str),
                     room.title,
+                    opt_time(&room.waiting_since),
                 ])?;
             if changed == 0 {
                 return Err(CoreError::not_found("no such room").into());
@@ -271,17 +277,27 @@ impl RoomStore for SqliteStore {
         .await
     }
 
-    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<bool> {
+    async fn add_member(&self, room: &RoomId, member: &Member) -> CoreResult<Addition> {
         let room = room.clone();
         let member = member.clone();
         self.run("add member", move |conn| {
+            // Read, decide and insert under one write lock, like remove_member: a guest
+            // cannot slip in just as the last employee leaves.
             let tx = immediate(conn)?;
             if !room_exists(&tx, room.as_str())? {
                 return Err(CoreError::not_found("no such room").into());
             }
-            let added = insert_member(&tx, room.as_str(), &member)?;
+            let mut members = load_members(&tx, room.as_str())?;
+            if members.iter().any(|m| m.id == member.id) {
+                return Ok(Addition::AlreadyMember);
+            }
+            members.push(member.clone());
+            if member.kind == ParticipantKind::Guest && !guest_never_alone(&members) {
+                return Ok(Addition::GuestWithoutEmployee);
+            }
+            insert_member(&tx, room.as_str(), &member)?;
             tx.commit()?;
-            Ok(added)
+            Ok(Addition::Added)
         })
         .await
     }
@@ -319,5 +335,40 @@ impl RoomStore for SqliteStore {
         let row = IssueRow::new(issue)?;
         self.run("save issue", move |conn| write_issue(conn, &row))
             .await
+    }
+
+    async fn list_issues(
+        &self,
+        tier: Option<Tier>,
+        status: Option<IssueStatus>,
+    ) -> CoreResult<Vec<Issue>> {
+        let status = status.as_ref().map(name).transpose()?;
+        self.run("list issues", move |conn| {
+            // Only the filters given, so each combination can use its index
+            // (issues_tier_status, issues_status_newest).
+            let mut clauses = Vec::new();
+            let mut args: Vec<&str> = Vec::new();
+            if let Some(tier) = tier {
+                args.push(tier.as_str());
+                clauses.push(format!("tier = ?{}", args.len()));
+            }
+            if let Some(status) = status.as_deref() {
+                args.push(status);
+                clauses.push(format!("status = ?{}", args.len()));
+            }
+            let filter = if clauses.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", clauses.join(" AND "))
+            };
+            let sql =
+                format!("SELECT body FROM issues {filter} ORDER BY created_at DESC, issue_id DESC");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let issues = stmt
+                .query_map(rusqlite::params_from_iter(args), |row| get_json(row, 0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(issues)
+        })
+        .await
     }
 }

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use crate::error::EmbeddedError;
 
-/// Version 1: users, issues, rooms, members, messages, connections, observers, tickets,
+/// Version 1 (issue 3): users, issues, rooms, members, messages, connections, observers, tickets,
 /// and the durable job queue.
 const V1: &str = r#"
 CREATE TABLE users (
@@ -133,14 +133,53 @@ CREATE TABLE jobs (
 ) STRICT;
 "#;
 
+/// Version 2 (issue 5): rooms waiting for an employee, guest invitations, the audit log.
+const V2: &str = r#"
+-- Set while a guest's room has lost its last employee; NULL otherwise.
+ALTER TABLE rooms ADD COLUMN waiting_since TEXT;
+
+-- list_issues(None, Some(status)): the supervisor queues across tiers, newest first.
+-- (Some(tier), _) uses issues_tier_status.
+CREATE INDEX issues_status_newest ON issues (status, created_at DESC, issue_id DESC);
+
+CREATE TABLE invites (
+    code_hash    TEXT PRIMARY KEY,      -- take_invite; the code itself is never stored
+    room_id      TEXT NOT NULL,
+    issue_id     TEXT NOT NULL,
+    created_by   TEXT NOT NULL,
+    display_name TEXT,
+    expires_at   TEXT NOT NULL
+) STRICT;
+-- sweeping expired invites.
+CREATE INDEX invites_expiry ON invites (expires_at);
+
+CREATE TABLE audit (
+    seq      INTEGER PRIMARY KEY,       -- audit_page(after_seq): a range scan in seq order
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    room_id  TEXT,
+    issue_id TEXT,
+    detail   TEXT NOT NULL              -- JSON
+) STRICT;
+-- audit_page(since) far back in a long log: find the first entry at or after `since`.
+CREATE INDEX audit_at ON audit (at, seq);
+"#;
+
 /// Every migration, oldest first; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to [`SCHEMA_VERSION`].
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), EmbeddedError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database to `target` (≤ [`SCHEMA_VERSION`]); tests use it to build files as
+/// an older build left them.
+fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), EmbeddedError> {
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| EmbeddedError::sqlite("read schema version", e))?;
@@ -150,7 +189,12 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), EmbeddedError> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+    let pending = MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target.max(0) as usize)
+        .skip(found.max(0) as usize);
+    for (index, sql) in pending {
         let version = index as i64 + 1;
         let context = format!("migrate schema to version {version}");
         let tx = conn
@@ -172,3 +216,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), EmbeddedError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "schema_tests.rs"]
+mod tests;

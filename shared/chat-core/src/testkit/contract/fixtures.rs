@@ -9,11 +9,11 @@ use serde_json::json;
 
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MessageId, RoomId, UserId};
 use crate::model::{
-    AccountKind, Author, AuthorKind, Connection, ContentType, Delivery, Identity, Issue,
-    IssueEvent, IssueStatus, Member, MessageStatus, NewMessage, ParticipantKind, Profile, Role,
-    Room, RoomKind, RoomStatus, Tier, UserRecord, Visibility,
+    AccountKind, Author, AuthorKind, Connection, ContentType, Delivery, Identity, Invite, Issue,
+    IssueEvent, IssueStatus, Member, MessageStatus, NewAuditEntry, NewMessage, ParticipantKind,
+    Profile, Role, Room, RoomKind, RoomStatus, Tier, UserRecord, Visibility,
 };
-use crate::ports::Store;
+use crate::ports::{Addition, Store};
 
 /// The suites' epoch: 2026-03-01T09:30:00.123456789Z.
 pub fn t0() -> DateTime<Utc> {
@@ -154,6 +154,7 @@ pub fn room(id: &str, issue_id: &str, created: i64) -> Room {
         created_at: at(created),
         last_seq: 0,
         last_message_at: None,
+        waiting_since: None,
     }
 }
 
@@ -174,9 +175,10 @@ pub async fn seed_room(store: &dyn Store, id: &str, created: i64, members: &[Mem
             .add_member(&room.id, m)
             .await
             .unwrap_or_else(|e| panic!("add_member {} to {id}: {e}", m.id));
-        assert!(
+        assert_eq!(
             added,
-            "add_member {} to {id}: a new member must return true",
+            Addition::Added,
+            "add_member {} to {id}: a new member (guests after an employee)",
             m.id
         );
     }
@@ -248,5 +250,33 @@ pub fn connection(id: &str, user: &str, kind: AccountKind) -> Connection {
         kind,
         token_version: 2,
         connected_at: at(5),
+    }
+}
+
+/// An invite to `room` (issue `iss_<room>`) by `usr_alice`, expiring at `at(expires)`.
+pub fn invite(room: &str, expires: i64) -> Invite {
+    Invite {
+        room_id: rid(room),
+        issue_id: iid(&issue_of(room)),
+        created_by: uid("usr_alice"),
+        display_name: Some("John Q. «Customer»".to_string()),
+        expires_at: at(expires),
+    }
+}
+
+/// An audit entry by `actor` at `at(secs)`, with every optional field set and a nested
+/// JSON detail.
+pub fn audit_entry(actor: &str, action: &str, secs: i64) -> NewAuditEntry {
+    NewAuditEntry {
+        at: at(secs),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        room_id: Some(rid("room_1")),
+        issue_id: Some(iid("iss_1")),
+        detail: json!({
+            "reason": "observe «quietly» ✓",
+            "changes": {"tier": ["t1", "t2"], "enabled": false},
+            "n": 2.5,
+        }),
     }
 }

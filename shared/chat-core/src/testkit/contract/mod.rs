@@ -4,11 +4,13 @@
 //! `chat_core::testkit::contract::store::run_all(|| async { MyStore::new() }).await`.
 //!
 //! - [`store`]: `UserStore`, `RoomStore`, `MessageStore`, `ConnectionStore`,
-//!   `TicketStore` (one submodule per trait, one runner for all).
+//!   `TicketStore`, `InviteStore`, `AuditStore` (one submodule per concern, one runner
+//!   for all).
 //! - [`jobs`]: `Jobs`, observed through the adapter's own delivery side ([`jobs::JobSource`]).
 //! - [`blobs`]: the `Blobs` contract.
-//! - [`fixtures`]: builders for users, rooms, members, messages and connections with fixed
-//!   timestamps (nanosecond precision, so adapters prove they store time exactly).
+//! - [`fixtures`]: builders for users, rooms, members, messages, connections, invites and
+//!   audit entries with fixed timestamps (nanosecond precision, so adapters prove they
+//!   store time exactly).
 //!
 //! Every check is a `pub async fn` that panics with a message naming the check and what
 //! was expected, so an adapter can also run a single check (or run one against several

@@ -6,12 +6,20 @@
 //! connections (a SQLite file) should also race two of them.
 //!
 //! - [`users`]: accounts, case-insensitive unique usernames, identity vs profile.
-//! - [`rooms`]: rooms, issues, membership and the guest-never-alone removal.
+//! - [`rooms`]: rooms, issues, membership, the guest-never-alone removal, `waiting_since`.
+//! - [`guests`]: guests join only with an employee present, also racing a removal.
+//! - [`issues`]: `list_issues`, the supervisor queues.
 //! - [`messages`]: gapless sequence numbers, idempotent sends, paging, visibility.
 //! - [`connections`]: connections, observers and a room's audience.
 //! - [`tickets`]: single-use tickets.
+//! - [`invites`]: single-use, expiring guest invitations.
+//! - [`audit`]: the append-only audit log, gapless seqs and paging.
 
+pub mod audit;
 pub mod connections;
+pub mod guests;
+pub mod invites;
+pub mod issues;
 pub mod messages;
 pub mod rooms;
 pub mod tickets;
@@ -38,6 +46,7 @@ where
             users::users_round_trip_and_are_found_by_any_case,
             users::usernames_are_unique_ignoring_case,
             users::update_identity_replaces_identity_and_hash_only,
+            users::update_identity_never_changes_the_username,
             users::update_profile_replaces_profile_only,
             users::updates_of_unknown_users_are_not_found,
             users::list_users_is_ordered_by_username,
@@ -45,13 +54,16 @@ where
             rooms::create_room_for_an_existing_issue_appends_the_room,
             rooms::create_room_for_a_missing_issue_fails_and_creates_nothing,
             rooms::update_room_changes_status_conclusion_title_but_never_last_seq,
+            rooms::update_room_sets_and_clears_waiting_since,
             rooms::rooms_of_lists_a_members_rooms_newest_first,
             rooms::list_rooms_is_newest_first_and_filters_by_status,
             rooms::add_member_is_idempotent,
+            guests::add_member_admits_a_guest_only_while_an_employee_is_in,
             rooms::add_member_to_a_missing_room_is_not_found,
             rooms::remove_member_reports_not_a_member,
             rooms::remove_member_never_leaves_a_guest_without_an_employee,
             rooms::save_issue_inserts_and_replaces,
+            issues::list_issues_filters_by_tier_and_status_newest_first,
             messages::append_assigns_gapless_seqs_and_bumps_the_room,
             messages::append_to_a_missing_room_is_not_found,
             messages::resend_with_the_same_client_id_returns_the_original,
@@ -69,18 +81,33 @@ where
             connections::online_users_is_the_connected_subset,
             tickets::a_ticket_is_taken_once,
             tickets::an_expired_ticket_is_refused,
+            invites::an_invite_is_taken_once,
+            invites::an_expired_invite_is_refused,
+            audit::audit_entries_round_trip_numbered_from_one,
+            audit::audit_page_honours_after_seq_since_and_limit,
         ]
     );
     // The races, each on a fresh store, with two handles on it.
     eprintln!("contract store::rooms::concurrent_removals_leave_exactly_one_employee");
     let store = make().await;
     rooms::concurrent_removals_leave_exactly_one_employee(&[&store, &store]).await;
+    eprintln!(
+        "contract store::guests::guest_joining_while_the_last_employee_leaves_is_never_alone"
+    );
+    let store = make().await;
+    guests::guest_joining_while_the_last_employee_leaves_is_never_alone(&[&store, &store]).await;
     eprintln!("contract store::messages::concurrent_appends_are_gapless");
     let store = make().await;
     messages::concurrent_appends_are_gapless(&[&store, &store]).await;
     eprintln!("contract store::tickets::concurrent_takes_have_one_winner");
     let store = make().await;
     tickets::concurrent_takes_have_one_winner(&[&store, &store]).await;
+    eprintln!("contract store::invites::concurrent_invite_takes_have_one_winner");
+    let store = make().await;
+    invites::concurrent_invite_takes_have_one_winner(&[&store, &store]).await;
+    eprintln!("contract store::audit::concurrent_audit_appends_are_gapless");
+    let store = make().await;
+    audit::concurrent_audit_appends_are_gapless(&[&store, &store]).await;
 }
 
 /// Unwraps an adapter result, naming the operation on failure.

@@ -1,14 +1,15 @@
 //! `RoomStore` contract: rooms and issues are created together, memberships are
-//! idempotent, and no removal (however concurrent) leaves a guest without an employee.
+//! idempotent, and no removal (however concurrent) leaves a guest without an employee
+//! (additions of guests: [`super::guests`]).
 
 use futures::future::join_all;
 
 use crate::error::ErrorCode;
-use crate::model::{Conclusion, IssueStatus, RoomStatus};
+use crate::model::{Conclusion, IssueStatus, ParticipantKind, RoomStatus};
 use crate::policy::guest_never_alone;
-use crate::ports::{Removal, Store};
+use crate::ports::{Addition, Removal, Store};
 use crate::testkit::contract::fixtures::{
-    employee_member, guest_member, iid, issue, issue_of, message, rid, robot_member, room,
+    at, employee_member, guest_member, iid, issue, issue_of, message, rid, robot_member, room,
     seed_room,
 };
 
@@ -153,6 +154,55 @@ pub async fn update_room_changes_status_conclusion_title_but_never_last_seq(stor
     );
 }
 
+pub async fn update_room_sets_and_clears_waiting_since(store: &dyn Store) {
+    let mut r = room("room_1", "iss_1", 0);
+    r.waiting_since = Some(at(-5));
+    ok(
+        "create_room waiting",
+        store
+            .create_room(
+                &r,
+                &employee_member("usr_alice"),
+                Some(&issue("iss_1", &["room_1"])),
+            )
+            .await,
+    );
+    assert_eq!(
+        ok("room", store.room(&r.id).await),
+        Some(r.clone()),
+        "create_room stores waiting_since exactly"
+    );
+
+    r.waiting_since = None;
+    ok("update_room clear", store.update_room(&r).await);
+    let back = ok("room", store.room(&r.id).await)
+        .unwrap_or_else(|| panic!("room disappeared after update_room"));
+    assert_eq!(back.waiting_since, None, "update_room clears waiting_since");
+
+    let waiting = Some(at(90));
+    r.waiting_since = waiting;
+    ok("update_room set", store.update_room(&r).await);
+    let back = ok("room", store.room(&r.id).await)
+        .unwrap_or_else(|| panic!("room disappeared after update_room"));
+    assert_eq!(
+        back.waiting_since, waiting,
+        "update_room sets waiting_since, to the nanosecond"
+    );
+    assert_eq!(back, r, "nothing else changes");
+    let listed = ok("list_rooms", store.list_rooms(None).await);
+    assert_eq!(
+        listed.first().and_then(|r| r.waiting_since),
+        waiting,
+        "list_rooms returns waiting_since"
+    );
+    let mine = ok("rooms_of", store.rooms_of("usr_alice").await);
+    assert_eq!(
+        mine.first().and_then(|r| r.waiting_since),
+        waiting,
+        "rooms_of returns waiting_since"
+    );
+}
+
 pub async fn rooms_of_lists_a_members_rooms_newest_first(store: &dyn Store) {
     let alice = employee_member("usr_alice");
     seed_room(store, "room_old", 0, std::slice::from_ref(&alice)).await;
@@ -218,15 +268,17 @@ pub async fn list_rooms_is_newest_first_and_filters_by_status(store: &dyn Store)
 pub async fn add_member_is_idempotent(store: &dyn Store) {
     let r = seed_room(store, "room_1", 0, &[employee_member("usr_alice")]).await;
     let bob = employee_member("usr_bob");
-    assert!(
+    assert_eq!(
         ok("add bob", store.add_member(&r.id, &bob).await),
-        "a new member → true"
+        Addition::Added,
+        "a new member"
     );
     let mut renamed = bob.clone();
     renamed.display_name = "changed".to_string();
-    assert!(
-        !ok("add bob again", store.add_member(&r.id, &renamed).await),
-        "an existing member → false"
+    assert_eq!(
+        ok("add bob again", store.add_member(&r.id, &renamed).await),
+        Addition::AlreadyMember,
+        "an existing member"
     );
     let members = ok("members", store.members(&r.id).await);
     assert_eq!(members.len(), 2, "adding twice stores one membership");
@@ -384,7 +436,7 @@ pub async fn concurrent_removals_leave_exactly_one_employee(stores: &[&dyn Store
         );
         let employees = members
             .iter()
-            .filter(|m| m.kind == crate::model::ParticipantKind::Employee)
+            .filter(|m| m.kind == ParticipantKind::Employee)
             .count();
         assert_eq!(employees, 1, "round {round}: exactly one employee remains");
     }

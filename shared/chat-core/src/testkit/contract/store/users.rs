@@ -116,6 +116,49 @@ pub async fn update_identity_replaces_identity_and_hash_only(store: &dyn Store) 
     );
 }
 
+pub async fn update_identity_never_changes_the_username(store: &dyn Store) {
+    let bob = employee("usr_bob", "Bob");
+    ok("insert bob", store.insert_user(&bob).await);
+    ok(
+        "insert carol",
+        store.insert_user(&employee("usr_carol", "carol")).await,
+    );
+
+    let mut identity = bob.identity.clone();
+    identity.username = "robert".to_string();
+    identity.token_version = 9;
+    ok(
+        "update_identity with another username",
+        store.update_identity(&identity, None).await,
+    );
+    let back = ok("user_by_id", store.user_by_id(&bob.identity.user_id).await)
+        .unwrap_or_else(|| panic!("bob disappeared after update_identity"));
+    assert_eq!(
+        back.identity.username, "Bob",
+        "the username is the login key: update_identity keeps it, case and all"
+    );
+    assert_eq!(back.identity.token_version, 9, "the rest is updated");
+    assert_eq!(
+        ok("by new name", store.user_by_username("robert").await),
+        None,
+        "the ignored username does not become a login"
+    );
+    assert!(
+        ok("by old name", store.user_by_username("bob").await).is_some(),
+        "the old username still logs in"
+    );
+
+    // Even a username taken by someone else is simply ignored, not a conflict.
+    identity.username = "carol".to_string();
+    ok(
+        "update_identity with a taken username",
+        store.update_identity(&identity, None).await,
+    );
+    let back = ok("user_by_id", store.user_by_id(&bob.identity.user_id).await)
+        .unwrap_or_else(|| panic!("bob disappeared after update_identity"));
+    assert_eq!(back.identity.username, "Bob");
+}
+
 pub async fn update_profile_replaces_profile_only(store: &dyn Store) {
     let bob = employee("usr_bob", "bob");
     ok("insert bob", store.insert_user(&bob).await);

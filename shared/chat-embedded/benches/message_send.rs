@@ -1,15 +1,24 @@
 //! `message.send` through the whole core (parse → rate limit → identity re-check →
-//! membership → append → fan-out) on the in-memory adapters, for rooms of growing size.
-//! What it isolates: the domain's own cost per message and how fan-out scales with the
-//! number of connections C in the room (it should be linear in C and independent of
-//! other rooms, which the `busy_neighbours` case checks).
+//! membership → append → fan-out), for rooms of growing size, on two stores:
+//! - `memory`: the domain's own cost per message;
+//! - `sqlite`: the embedded store as the local gateway runs it (a file in a temp folder,
+//!   WAL, `synchronous=FULL`: one fsync per committed message).
 //!
-//! Run: `cargo bench -p chat-core --bench message_send`
+//! Fan-out should grow with the connections C in the room and not with other rooms,
+//! which the `busy_neighbours` case checks. Push is a recorder, so socket cost is
+//! excluded (the `chat-load` tool measures the whole gateway).
+//!
+//! Run: `cargo bench -p chat-embedded --bench message_send`
+
+use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
-use chat_core::testkit::harness::{T1, TestApp};
+use chat_core::ports::Store;
+use chat_core::testkit::harness::{T1, TestApp, test_config};
+use chat_core::testkit::memory::MemoryStore;
+use chat_embedded::sqlite::SqliteStore;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -60,19 +69,29 @@ async fn setup(
 
 fn bench_send(c: &mut Criterion) {
     let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp folder");
     let mut group = c.benchmark_group("message_send");
-    for (members, others) in [(2, 0), (10, 0), (50, 0), (10, 200)] {
-        let t = TestApp::with_config({
-            let mut cfg = chat_core::testkit::harness::test_config();
-            cfg.limits.actions_per_second = 0;
-            cfg
-        });
+    let cases = [(2, 0), (10, 0), (50, 0), (10, 200)];
+    for (store_kind, (members, others)) in ["memory", "sqlite"]
+        .into_iter()
+        .flat_map(|k| cases.into_iter().map(move |c| (k, c)))
+    {
+        let store: Arc<dyn Store> = match store_kind {
+            "memory" => Arc::new(MemoryStore::new()),
+            _ => Arc::new(
+                SqliteStore::open(&dir.path().join(format!("bench-{members}-{others}.db")))
+                    .expect("sqlite store"),
+            ),
+        };
+        let mut cfg = test_config();
+        cfg.limits.actions_per_second = 0;
+        let t = TestApp::with_store(store, cfg);
         let (conn, room) = rt.block_on(setup(&t, members, others));
         let mut n = 0u64;
         let label = if others == 0 {
-            "members".to_string()
+            format!("{store_kind}/members")
         } else {
-            format!("members_with_{others}_busy_neighbours")
+            format!("{store_kind}/members_with_{others}_busy_neighbours")
         };
         group.bench_with_input(BenchmarkId::new(label, members), &members, |b, _| {
             b.iter(|| {

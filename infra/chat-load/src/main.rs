@@ -1,0 +1,45 @@
+//! `chat-load`: a black-box load generator for the local gateway (HTTP + WebSocket).
+//!
+//! Prints progress while it runs, then latency percentiles, throughput, a
+//! correctness verdict (`PASS …` / `FAIL …`) and one `TABLE_ROW:` line for scripts.
+//! Exit status: 0 on PASS, 1 on FAIL, 2 when the run could not be carried out.
+
+mod cli;
+mod conn;
+mod plan;
+mod report;
+mod run;
+mod stats;
+mod users;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    let label = args.label.clone();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("FAIL {label}: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(run::run(args));
+    // Every task is bounded, but a socket task stuck in the kernel must not keep the
+    // process alive: the tool stops by itself.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            println!("FAIL {label}: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The callers of the matrix and a fixture that gives each of them a real token.
+//!
+//! Room `R` is a solo room about one issue with employees Alice (the acting member) and
+//! Bob, plus Dave and Erin, and the guest Gina. Room `G` is a group room of Alice's.
+//! Room `O` is another solo room of Alice's with the guest Oscar. Carol is an employee
+//! in none of them; Sam a supervisor and Ada an admin, in none of them either. Dave is
+//! then disabled and Erin's tokens revoked, after their tokens were issued.
+
+use chat_core::model::{Role, Tier, UserRecord};
+use chat_core::protocol::http::{GuestLoginRequest, LoginRequest};
+use chat_core::service::admin::IdentityPatch;
+use chat_core::service::audit::Actor as AdminActor;
+use chat_core::testkit::harness::TestApp;
+use serde_json::json;
+
+/// The columns of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    EmployeeMember,
+    EmployeeNonMember,
+    GuestOfRoom,
+    GuestOfOtherRoom,
+    Supervisor,
+    Admin,
+    DisabledUser,
+    RevokedToken,
+}
+
+impl Actor {
+    pub const ALL: [Actor; 8] = [
+        Actor::EmployeeMember,
+        Actor::EmployeeNonMember,
+        Actor::GuestOfRoom,
+        Actor::GuestOfOtherRoom,
+        Actor::Supervisor,
+        Actor::Admin,
+        Actor::DisabledUser,
+        Actor::RevokedToken,
+    ];
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            Actor::EmployeeMember => "employee member",
+            Actor::EmployeeNonMember => "employee non-member",
+            Actor::GuestOfRoom => "guest of the room",
+            Actor::GuestOfOtherRoom => "guest of another room",
+            Actor::Supervisor => "supervisor",
+            Actor::Admin => "admin",
+            Actor::DisabledUser => "disabled user",
+            Actor::RevokedToken => "revoked token",
+        }
+    }
+}
+
+/// A fixture: the app, the rooms, and every actor's token and record.
+pub struct Fixture {
+    pub t: TestApp,
+    pub room: String,
+    pub group_room: String,
+    pub other_room: String,
+    pub bob: UserRecord,
+    pub carol: UserRecord,
+    /// An unused invite code to room `R`, for `POST /auth/guest`.
+    pub fresh_invite: String,
+    pub tokens: Vec<(Actor, String)>,
+    pub users: Vec<(Actor, UserRecord)>,
+}
+
+async fn token(t: &TestApp, username: &str) -> String {
+    t.app
+        .login(&LoginRequest {
+            username: username.into(),
+            password: format!("{username}-pass"),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("login {username}: {e}"))
+        .token
+}
+
+async fn guest(
+    t: &TestApp,
+    conn: &chat_core::ids::ConnectionId,
+    room: &str,
+    name: &str,
+) -> (UserRecord, String) {
+    let code = t
+        .ok(conn, "room.inviteGuest", json!({"roomId": room}))
+        .await["inviteCode"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let resp = t
+        .app
+        .guest_login(&GuestLoginRequest {
+            invite_code: code,
+            display_name: name.into(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("guest login: {e}"));
+    let record = t
+        .app
+        .find_account(resp.identity.user_id.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("guest record: {e}"));
+    (record, resp.token)
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let t = TestApp::new();
+        let alice = t.employee("alice", Tier::T1, &[]).await;
+        let bob = t.employee("bob", Tier::T2, &[]).await;
+        let carol = t.employee("carol", Tier::T3, &[]).await;
+        let dave = t.employee("dave", Tier::T1, &[]).await;
+        let erin = t.employee("erin", Tier::T1, &[]).await;
+        let sam = t.employee("sam", Tier::T2, &[Role::Supervisor]).await;
+        let ada = t.employee("ada", Tier::T3, &[Role::Admin]).await;
+        let ca = t.connect(&alice).await;
+        let room = t.ok(&ca, "room.create", json!({"kind": "solo", "title": "R", "issue": {"title": "Form broken", "customerName": "Gina"}})).await["room"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for u in [&bob, &dave, &erin] {
+            t.ok(
+                &ca,
+                "room.invite",
+                json!({"roomId": room, "userId": u.identity.user_id.to_string()}),
+            )
+            .await;
+        }
+        let group_room = t
+            .ok(&ca, "room.create", json!({"kind": "group", "title": "G"}))
+            .await["room"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let other_room = t
+            .ok(&ca, "room.create", json!({"kind": "solo", "title": "O"}))
+            .await["room"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let (gina, gina_token) = guest(&t, &ca, &room, "Gina").await;
+        let (oscar, oscar_token) = guest(&t, &ca, &other_room, "Oscar").await;
+        let fresh_invite =
+            t.ok(&ca, "room.inviteGuest", json!({"roomId": room})).await["inviteCode"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        let dave_token = token(&t, "dave").await;
+        let erin_token = token(&t, "erin").await;
+        let ops = AdminActor::Operator;
+        t.app
+            .update_identity(
+                ops,
+                &dave.identity.user_id,
+                IdentityPatch {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("disable dave: {e}"));
+        t.app
+            .update_identity(
+                ops,
+                &erin.identity.user_id,
+                IdentityPatch {
+                    revoke_tokens: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("revoke erin: {e}"));
+        let tokens = vec![
+            (Actor::EmployeeMember, token(&t, "alice").await),
+            (Actor::EmployeeNonMember, token(&t, "carol").await),
+            (Actor::GuestOfRoom, gina_token),
+            (Actor::GuestOfOtherRoom, oscar_token),
+            (Actor::Supervisor, token(&t, "sam").await),
+            (Actor::Admin, token(&t, "ada").await),
+            (Actor::DisabledUser, dave_token),
+            (Actor::RevokedToken, erin_token),
+        ];
+        let users = vec![
+            (Actor::EmployeeMember, alice),
+            (Actor::EmployeeNonMember, carol.clone()),
+            (Actor::GuestOfRoom, gina),
+            (Actor::GuestOfOtherRoom, oscar),
+            (Actor::Supervisor, sam),
+            (Actor::Admin, ada),
+            (Actor::DisabledUser, dave),
+            (Actor::RevokedToken, erin),
+        ];
+        Fixture {
+            t,
+            room,
+            group_room,
+            other_room,
+            bob,
+            carol,
+            fresh_invite,
+            tokens,
+            users,
+        }
+    }
+
+    pub fn token(&self, actor: Actor) -> &str {
+        self.tokens
+            .iter()
+            .find(|(a, _)| *a == actor)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_default()
+    }
+
+    pub fn user(&self, actor: Actor) -> &UserRecord {
+        &self
+            .users
+            .iter()
+            .find(|(a, _)| *a == actor)
+            .unwrap_or_else(|| panic!("no user for {actor:?}"))
+            .1
+    }
+}

@@ -1,0 +1,315 @@
+//! The expected table: one row per PROTOCOL action and HTTP route.
+//!
+//! `allow` has one character per [`Actor::ALL`] column, in order: `Y` = allowed,
+//! `-` = refused. Rows whose feature belongs to a later issue are `pending`: every
+//! caller is refused (unknown action / no route) until it lands, and the row says so.
+
+use serde_json::{Value, json};
+
+use crate::actors::{Actor, Fixture};
+
+/// How a row is exercised.
+pub enum Call {
+    /// A WebSocket action on a socket opened with the actor's token.
+    Ws(fn(&Fixture) -> Value),
+    /// An HTTP request; `bearer` sends the actor's token.
+    Http {
+        method: &'static str,
+        path: fn(&Fixture) -> String,
+        body: fn(&Fixture, Actor) -> Option<Value>,
+        bearer: bool,
+    },
+}
+
+pub struct Case {
+    /// The action name or `METHOD /path` as PROTOCOL writes it.
+    pub name: &'static str,
+    pub call: Call,
+    pub allow: &'static str,
+    /// `Some(why)` while the feature is not built yet.
+    pub pending: Option<&'static str>,
+}
+
+impl Case {
+    pub fn allowed(&self, actor: Actor) -> bool {
+        let column = Actor::ALL.iter().position(|a| *a == actor).unwrap_or(0);
+        self.pending.is_none() && self.allow.as_bytes().get(column) == Some(&b'Y')
+    }
+}
+
+fn ws(name: &'static str, allow: &'static str, fields: fn(&Fixture) -> Value) -> Case {
+    Case {
+        name,
+        call: Call::Ws(fields),
+        allow,
+        pending: None,
+    }
+}
+
+fn http(
+    name: &'static str,
+    allow: &'static str,
+    method: &'static str,
+    path: fn(&Fixture) -> String,
+) -> Case {
+    Case {
+        name,
+        call: Call::Http {
+            method,
+            path,
+            body: |_, _| None,
+            bearer: true,
+        },
+        allow,
+        pending: None,
+    }
+}
+
+fn with_body(mut case: Case, body: fn(&Fixture, Actor) -> Option<Value>, bearer: bool) -> Case {
+    if let Call::Http {
+        body: b,
+        bearer: auth,
+        ..
+    } = &mut case.call
+    {
+        *b = body;
+        *auth = bearer;
+    }
+    case
+}
+
+fn pending(mut case: Case, why: &'static str) -> Case {
+    case.pending = Some(why);
+    case
+}
+
+const ROBOTS: &str = "robots issue";
+const ESCALATION: &str = "escalation and conclusion issue";
+const FILES: &str = "files issue";
+
+fn room(f: &Fixture) -> Value {
+    json!({"roomId": f.room})
+}
+
+/// Every row, in PROTOCOL order.
+pub fn all() -> Vec<Case> {
+    vec![
+        // --- WebSocket (PROTOCOL §3) ---
+        ws("ping", "YYYYYY--", |_| json!({"action": "ping"})),
+        ws(
+            "room.create",
+            "YY--YY--",
+            |_| json!({"action": "room.create", "kind": "group", "title": "New"}),
+        ),
+        ws("room.list", "YYYYYY--", |_| json!({"action": "room.list"})),
+        ws(
+            "room.get",
+            "Y-Y-----",
+            |f| json!({"action": "room.get", "roomId": f.room}),
+        ),
+        ws(
+            "room.join (group room)",
+            "YY--YY--",
+            |f| json!({"action": "room.join", "roomId": f.group_room}),
+        ),
+        ws(
+            "room.join (solo room)",
+            "--------",
+            |f| json!({"action": "room.join", "roomId": f.room}),
+        ),
+        ws(
+            "room.leave",
+            "Y-Y-----",
+            |f| json!({"action": "room.leave", "roomId": f.room}),
+        ),
+        ws(
+            "room.invite",
+            "Y-------",
+            |f| json!({"action": "room.invite", "roomId": f.room, "userId": f.carol.identity.user_id.to_string()}),
+        ),
+        ws(
+            "room.inviteGuest",
+            "Y-------",
+            |f| json!({"action": "room.inviteGuest", "roomId": f.room}),
+        ),
+        ws(
+            "room.remove",
+            "Y-------",
+            |f| json!({"action": "room.remove", "roomId": f.room, "userId": f.bob.identity.user_id.to_string()}),
+        ),
+        pending(
+            ws("robot.list", "", |_| json!({"action": "robot.list"})),
+            ROBOTS,
+        ),
+        pending(
+            ws(
+                "robot.invite",
+                "",
+                |f| json!({"action": "robot.invite", "roomId": f.room, "robot": "iStackBuddy.docs.jokes"}),
+            ),
+            ROBOTS,
+        ),
+        pending(
+            ws(
+                "robot.remove",
+                "",
+                |f| json!({"action": "robot.remove", "roomId": f.room, "robot": "iStackBuddy.docs.jokes"}),
+            ),
+            ROBOTS,
+        ),
+        ws(
+            "message.send",
+            "Y-Y-----",
+            |f| json!({"action": "message.send", "roomId": f.room, "clientMsgId": "m1", "text": "hello"}),
+        ),
+        ws(
+            "message.send (employees only)",
+            "Y-------",
+            |f| json!({"action": "message.send", "roomId": f.room, "clientMsgId": "m2", "text": "note", "visibility": "employees"}),
+        ),
+        pending(
+            ws(
+                "robot.ask",
+                "",
+                |f| json!({"action": "robot.ask", "roomId": f.room, "robot": "iStackBuddy.docs.jokes", "text": "hi"}),
+            ),
+            ROBOTS,
+        ),
+        pending(
+            ws(
+                "message.share",
+                "",
+                |f| json!({"action": "message.share", "roomId": f.room, "messageId": "msg_1"}),
+            ),
+            ROBOTS,
+        ),
+        ws(
+            "history.get",
+            "Y-Y-----",
+            |f| json!({"action": "history.get", "roomId": f.room}),
+        ),
+        ws("typing", "Y-Y-----", |f| {
+            let mut v = room(f);
+            v["action"] = json!("typing");
+            v
+        }),
+        pending(
+            ws(
+                "issue.escalate",
+                "",
+                |f| json!({"action": "issue.escalate", "roomId": f.room, "newRoom": false}),
+            ),
+            ESCALATION,
+        ),
+        pending(
+            ws(
+                "issue.conclude",
+                "",
+                |f| json!({"action": "issue.conclude", "roomId": f.room, "conclusion": "resolved"}),
+            ),
+            ESCALATION,
+        ),
+        ws(
+            "supervisor.observe",
+            "----Y---",
+            |f| json!({"action": "supervisor.observe", "roomId": f.room}),
+        ),
+        ws(
+            "supervisor.breakIn",
+            "----Y---",
+            |f| json!({"action": "supervisor.breakIn", "roomId": f.room}),
+        ),
+        // --- HTTP (PROTOCOL §2) ---
+        with_body(
+            http(
+                "POST /auth/login (own credentials)",
+                "YY--YY-Y",
+                "POST",
+                |_| "/auth/login".into(),
+            ),
+            |f, actor| {
+                let username = f.user(actor).identity.username.clone();
+                Some(json!({"username": username, "password": format!("{username}-pass")}))
+            },
+            false,
+        ),
+        with_body(
+            http(
+                "POST /auth/guest (valid invite code)",
+                "YYYYYYYY",
+                "POST",
+                |_| "/auth/guest".into(),
+            ),
+            |f, _| Some(json!({"inviteCode": f.fresh_invite.clone(), "displayName": "Walk-in"})),
+            false,
+        ),
+        http("POST /auth/ws-ticket", "YYYYYY--", "POST", |_| {
+            "/auth/ws-ticket".into()
+        }),
+        http("GET /me", "YYYYYY--", "GET", |_| "/me".into()),
+        with_body(
+            http("PATCH /me/profile", "YYYYYY--", "PATCH", |_| {
+                "/me/profile".into()
+            }),
+            |_, _| Some(json!({"displayName": "New Name"})),
+            true,
+        ),
+        http("GET /users", "YY--YY--", "GET", |_| "/users".into()),
+        pending(http("POST /files", "", "POST", |_| "/files".into()), FILES),
+        pending(
+            http("POST /files/{fileId}/complete", "", "POST", |_| {
+                "/files/fil_1/complete".into()
+            }),
+            FILES,
+        ),
+        pending(
+            http("GET /files/{fileId}", "", "GET", |_| "/files/fil_1".into()),
+            FILES,
+        ),
+        http("GET /supervisor/rooms", "----Y---", "GET", |_| {
+            "/supervisor/rooms?status=all".into()
+        }),
+        http(
+            "GET /supervisor/rooms/{roomId}/participants",
+            "----Y---",
+            "GET",
+            |f| format!("/supervisor/rooms/{}/participants", f.room),
+        ),
+        http(
+            "GET /supervisor/rooms/{roomId}/messages",
+            "----Y---",
+            "GET",
+            |f| format!("/supervisor/rooms/{}/messages?afterSeq=0&limit=50", f.room),
+        ),
+        http("GET /supervisor/issues", "----Y---", "GET", |_| {
+            "/supervisor/issues?tier=T1&status=open".into()
+        }),
+        http("GET /supervisor/queues", "----Y---", "GET", |_| {
+            "/supervisor/queues".into()
+        }),
+        http("GET /supervisor/audit", "----YY--", "GET", |_| {
+            "/supervisor/audit?limit=10".into()
+        }),
+        with_body(
+            http("POST /admin/users", "-----Y--", "POST", |_| {
+                "/admin/users".into()
+            }),
+            |_, _| {
+                Some(
+                    json!({"username": "newbie", "password": "newbie-pass", "kind": "employee", "tier": "T1", "roles": [], "displayName": "Newbie"}),
+                )
+            },
+            true,
+        ),
+        http("GET /admin/users", "-----Y--", "GET", |_| {
+            "/admin/users".into()
+        }),
+        with_body(
+            http("PATCH /admin/users/{id}", "-----Y--", "PATCH", |f| {
+                format!("/admin/users/{}", f.bob.identity.user_id)
+            }),
+            |_, _| Some(json!({"tier": "T3"})),
+            true,
+        ),
+    ]
+}
