@@ -291,9 +291,16 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 }
 
 /// Creates the data folder and proves it writable, so a bad `--data-dir` fails here
-/// with its name rather than later inside SQLite.
+/// with its name rather than later inside SQLite. A folder we create is owner-only
+/// (0700): it holds password hashes and the signing key. An existing folder keeps the
+/// permissions its operator gave it.
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
         .with_context(|| format!("cannot create data folder {}", dir.display()))?;
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok")

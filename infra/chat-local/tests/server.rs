@@ -334,3 +334,18 @@ async fn each_route_prefix_reaches_its_function_and_invites_expire_on_the_config
     drop(socket);
     gateway.shutdown().await;
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_data_folder_the_gateway_creates_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data_dir = parent.path().join("fresh").join("data");
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let gateway = start(GatewayConfig::new(addr, data_dir.clone()))
+        .await
+        .unwrap();
+    let mode = std::fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777;
+    gateway.shutdown().await;
+    assert_eq!(mode, 0o700, "password hashes and the signing key live here");
+}
