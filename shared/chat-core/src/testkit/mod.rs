@@ -1,7 +1,8 @@
 //! Test support shared by every crate (feature `testkit`).
 //!
 //! - [`memory`]: in-memory adapters for every port (fast core tests, and the reference
-//!   behaviour the contract suites pin down).
+//!   behaviour the contract suites pin down); the store lives in `memory.rs`, the other
+//!   ports' adapters in `memory_io.rs`.
 //! - [`contract`]: one contract suite per port; every adapter crate runs them against
 //!   its own implementation.
 //! - [`harness`]: an [`App`](crate::App) on memory adapters with a recording push, for
@@ -10,3 +11,4 @@
 pub mod contract;
 pub mod harness;
 pub mod memory;
+mod memory_io;
