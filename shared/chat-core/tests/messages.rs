@@ -328,3 +328,41 @@ async fn employee_only_messages_are_hidden_from_guests_in_events_and_history() {
         "forbidden"
     );
 }
+
+#[tokio::test]
+async fn a_concluded_room_refuses_new_messages_but_still_answers_resends() {
+    use chat_core::ids::RoomId;
+    use chat_core::model::RoomStatus;
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let room = room_with(&t, &ca, &[]).await;
+    let sent = t
+        .ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "before", "text": "bye"}),
+        )
+        .await;
+    let room_id = RoomId::parse(room.clone()).unwrap();
+    let mut stored = t.store.room(&room_id).await.unwrap().unwrap();
+    stored.status = RoomStatus::Concluded;
+    t.store.update_room(&stored).await.unwrap();
+    let again = t
+        .ok(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "before", "text": "bye"}),
+        )
+        .await;
+    assert_eq!(again["message"]["id"], sent["message"]["id"]);
+    assert_eq!(
+        t.refused(
+            &ca,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "after", "text": "hello?"})
+        )
+        .await,
+        "conflict"
+    );
+}

@@ -9,7 +9,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::ids::{MessageId, RoomId};
 use crate::model::{
     Author, ContentType, Delivery, Identity, Message, MessageStatus, MessageText, NewMessage, Room,
-    UserRecord, Visibility,
+    RoomStatus, UserRecord, Visibility,
 };
 use crate::policy;
 use crate::ports::{Appended, PageQuery};
@@ -28,17 +28,20 @@ impl App {
         let room = self.member_room(id, &req.room_id).await?;
         policy::may_post_with_visibility(id, req.visibility == Visibility::Employees)?;
         let text = MessageText::parse_with_limit(req.text, self.config.limits.text_bytes)?;
-        // A resend of a message that was committed is answered from the store even if
-        // the room was concluded since: idempotency beats the open-room check.
-        if let Some(existing) = self
-            .deps
-            .store
-            .message_by_client_id(&room.id, id.user_id.as_str(), &req.client_msg_id)
-            .await?
-        {
-            return Ok(json!({ "message": existing }));
+        if room.status != RoomStatus::Open {
+            // A resend of a message committed before the room concluded still gets its
+            // original back: idempotency beats the open-room check. Open rooms need no
+            // read here — `append_message` deduplicates atomically.
+            if let Some(existing) = self
+                .deps
+                .store
+                .message_by_client_id(&room.id, id.user_id.as_str(), &req.client_msg_id)
+                .await?
+            {
+                return Ok(json!({ "message": existing }));
+            }
+            policy::must_be_open(&room)?;
         }
-        policy::must_be_open(&room)?;
         let new = NewMessage {
             id: MessageId::parse(self.new_id("msg"))?,
             room_id: room.id.clone(),
