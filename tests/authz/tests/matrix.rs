@@ -4,12 +4,10 @@
 //! Each cell gets a fresh fixture (in-memory adapters, cheap hashing), so a cell's
 //! side effects (a member removed, a room left) never leak into the next one.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::http::{HeaderValue, Method};
-use aws_lambda_events::query_map::QueryMap;
 use chat_authz::actors::{Actor, Fixture};
 use chat_authz::cases::{self, Call, Case};
 use chat_authz::render;
@@ -21,35 +19,6 @@ use serde_json::Value;
 enum Outcome {
     Allowed,
     Refused(String),
-}
-
-fn http_request(
-    method: &str,
-    path_and_query: &str,
-    body: Option<&Value>,
-    token: Option<&str>,
-) -> ApiGatewayV2httpRequest {
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    let mut req = ApiGatewayV2httpRequest::default();
-    req.raw_path = Some(path.to_string());
-    req.raw_query_string = Some(query.to_string());
-    req.request_context.http.method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
-    req.request_context.http.path = Some(path.to_string());
-    let mut params: HashMap<String, Vec<String>> = HashMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        params.entry(k.to_string()).or_default().push(v.to_string());
-    }
-    req.query_string_parameters = QueryMap::from(params);
-    if let Some(token) = token {
-        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
-            req.headers.insert("authorization", v);
-        }
-    }
-    req.body = body.map(Value::to_string);
-    req
 }
 
 async fn run_http(f: &Fixture, actor: Actor, case: &Case) -> Outcome {
@@ -64,8 +33,12 @@ async fn run_http(f: &Fixture, actor: Actor, case: &Case) -> Outcome {
     };
     let path = path(f);
     let body = body(f, actor);
-    let token = bearer.then(|| f.token(actor));
-    let req = http_request(method, &path, body.as_ref(), token);
+    let body = body.map(|b| b.to_string());
+    let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+    let mut req = chat_http::testkit::request(method, &path, body.as_deref());
+    if *bearer {
+        req = chat_http::testkit::with_token(req, f.token(actor));
+    }
     // The same routing as API Gateway's routes (and the local gateway's table).
     let resp = if path.starts_with("/supervisor/") {
         fn_supervisor_api::handle(&f.t.app, req).await

@@ -28,12 +28,7 @@ impl App {
         actor: &UserRecord,
         req: InviteGuest,
     ) -> CoreResult<Value> {
-        let is_member = self
-            .deps
-            .store
-            .is_member(&req.room_id, actor.identity.user_id.as_str())
-            .await?;
-        policy::may_manage_members(&actor.identity, is_member)?;
+        policy::may_manage_members(&actor.identity)?;
         let room = self.member_room(&actor.identity, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let display_name = match req.display_name {
