@@ -143,7 +143,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     }
 
     let (stop_worker, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(worker::run(backend.jobs, stop_rx));
+    let worker = tokio::spawn(worker::run(Arc::clone(&app), backend.jobs, stop_rx));
 
     let shutting_down = Arc::new(AtomicBool::new(false));
     let (tasks, tasks_done) = TaskTracker::new();

@@ -9,6 +9,7 @@
 //! - [`admin`]: the allowed-users list (shared by the admin CLI and admin routes), and
 //!   handing rooms over when an employee is cut off.
 //! - [`guests`]: invite codes and guest login.
+//! - [`jobs`]: what a worker does with a delivered background job.
 //! - [`supervisor`]: floor views, observe, break-in.
 //! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
@@ -18,6 +19,7 @@ pub mod audit;
 pub mod dispatch;
 pub mod fanout;
 pub mod guests;
+pub mod jobs;
 pub mod messages;
 pub mod rooms;
 pub mod session;

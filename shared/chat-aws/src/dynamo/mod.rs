@@ -1,0 +1,46 @@
+//! Every `Store` trait on one DynamoDB table.
+//!
+//! - [`keys`]: the key layout (which item lives where) — start reading there.
+//! - [`schema`]: creating the table where nothing else does (local runs, tests).
+//! - [`item`]: attribute conversions shared by the codecs.
+//! - one module per port trait: [`users`], [`rooms`] (rooms, members, issues),
+//!   [`messages`], [`connections`], [`tickets`] (tickets and invites), [`audit`].
+//!
+//! Sequence numbers (messages, audit) are assigned by a transaction that moves the
+//! counter from `n` to `n + 1` *on condition that it is still `n`* and puts the item
+//! `n + 1` in the same step; a lost race retries with the new `n`. So a number is never
+//! handed out without its item, and never twice (DESIGN §3).
+
+pub mod audit;
+pub mod connections;
+pub mod item;
+pub mod keys;
+pub mod messages;
+pub mod rooms;
+pub mod schema;
+pub mod tickets;
+pub mod users;
+
+use aws_sdk_dynamodb::Client;
+
+use crate::clients::AwsClients;
+
+/// The store: a client and the table name. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    pub(crate) client: Client,
+    pub(crate) table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn from_clients(clients: &AwsClients) -> Self {
+        Self::new(clients.dynamodb.clone(), clients.target.table.clone())
+    }
+}
