@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chat_config::Settings;
+use chat_config::{Backend, Settings};
 use chat_core::App;
 use chat_core::model::{Role, Tier, UserRecord};
 use chat_core::ports::Push;
@@ -22,6 +22,7 @@ use chat_embedded::push::{ConnectionHub, ManagementApiPush};
 use clap::Subcommand;
 use tracing::{debug, warn};
 
+use crate::backend::{self, BackendChoice};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
 
 /// `users` subcommands. Users are named by username or user id.
@@ -80,11 +81,13 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 /// results are written to `out`.
 pub async fn run_users(
     data_dir: &Path,
+    choice: &BackendChoice,
     command: UsersCommand,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if !data_dir.join(chat_config::embedded::DB_FILE).exists()
+    if choice.backend == Backend::Embedded
+        && !data_dir.join(chat_config::embedded::DB_FILE).exists()
         && !matches!(command, UsersCommand::Add { .. })
     {
         bail!(
@@ -94,7 +97,7 @@ pub async fn run_users(
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
-    let app = admin_app(data_dir).await?;
+    let app = admin_app(data_dir, choice).await?;
     match command {
         UsersCommand::Add {
             username,
@@ -204,7 +207,7 @@ fn read_password(input: &mut dyn BufRead) -> anyhow::Result<String> {
 }
 
 /// The app on the data folder's store, pushing to the running gateway if there is one.
-async fn admin_app(data_dir: &Path) -> anyhow::Result<Arc<App>> {
+async fn admin_app(data_dir: &Path, choice: &BackendChoice) -> anyhow::Result<Arc<App>> {
     let mut settings = Settings::from_env().context("invalid environment configuration")?;
     if settings.jwt_secret.is_none() {
         // The signer needs a key even though admin commands never sign: use the
@@ -215,14 +218,8 @@ async fn admin_app(data_dir: &Path) -> anyhow::Result<Arc<App>> {
         settings.jwt_secret = Some(secret.into_bytes());
     }
     let push = gateway_push(data_dir)?;
-    let backend = chat_config::embedded::build(data_dir, settings.core_config()?, push)
-        .await
-        .with_context(|| format!("cannot open storage in {}", data_dir.display()))?;
-    // Jobs an admin command enqueues stay in the durable queue for the gateway's
-    // worker; this process never runs them.
-    drop(backend.jobs);
-    drop(backend.store);
-    Ok(backend.app)
+    // Jobs an admin command enqueues are left for the gateway's worker.
+    backend::open_for_admin(choice, data_dir, settings.core_config()?, push).await
 }
 
 /// `ManagementApiPush` to the gateway recorded in `gateway.addr`, or a push that

@@ -7,10 +7,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chat_config::Backend;
 use chat_config::logging::LogFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::admin_cli::{UsersCommand, run_users};
+use crate::backend::BackendChoice;
 use crate::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_RATE_LIMIT, GatewayConfig};
 use crate::server::{shutdown_signal, start};
 
@@ -27,6 +29,13 @@ pub struct Cli {
     /// Log line format (filter with RUST_LOG).
     #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Text)]
     pub log_format: LogFormatArg,
+    /// Where state lives: `embedded` (SQLite in the data folder) or `aws` (DynamoDB,
+    /// S3 and SQS; created if absent).
+    #[arg(long, global = true, env = "CHAT_BACKEND", value_enum, default_value_t = BackendArg::Embedded)]
+    pub backend: BackendArg,
+    /// An AWS API emulator's URL (e.g. a moto server) for `--backend aws`.
+    #[arg(long, global = true, env = "CHAT_AWS_ENDPOINT")]
+    pub aws_endpoint: Option<String>,
     /// Flags of the default `serve` command (not valid before another subcommand).
     #[command(flatten)]
     pub serve: ServeArgs,
@@ -34,7 +43,26 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// `--backend` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    Embedded,
+    Aws,
+}
+
 impl Cli {
+    /// The backend flags as the gateway and admin commands take them.
+    pub fn backend_choice(&self) -> BackendChoice {
+        BackendChoice {
+            backend: match self.backend {
+                BackendArg::Embedded => Backend::Embedded,
+                BackendArg::Aws => Backend::Aws,
+            },
+            aws_endpoint: self.aws_endpoint.clone().filter(|e| !e.trim().is_empty()),
+            resource_prefix: None,
+        }
+    }
+
     /// `users …` rather than the gateway.
     pub fn is_admin_command(&self) -> bool {
         matches!(self.command, Some(Command::Users(_)))
@@ -118,14 +146,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             "--addr, --demo, --rate-limit, --allow-origin and --tls-* belong to serve, not users"
         );
     }
+    let choice = cli.backend_choice();
     match cli.command {
-        None => serve(cli.serve.to_config(cli.data_dir)).await,
-        Some(Command::Serve(args)) => serve(args.to_config(cli.data_dir)).await,
+        None => serve(cli.serve.to_config(cli.data_dir), choice).await,
+        Some(Command::Serve(args)) => serve(args.to_config(cli.data_dir), choice).await,
         Some(Command::Users(command)) => {
             let stdin = std::io::stdin();
             let mut input = stdin.lock();
             let mut out = std::io::stdout().lock();
-            run_users(&cli.data_dir, command, &mut input, &mut out).await?;
+            run_users(&cli.data_dir, &choice, command, &mut input, &mut out).await?;
             out.flush()?;
             Ok(())
         }
@@ -133,7 +162,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
-async fn serve(config: GatewayConfig) -> anyhow::Result<()> {
+async fn serve(mut config: GatewayConfig, backend: BackendChoice) -> anyhow::Result<()> {
+    config.backend = backend;
     let gateway = start(config).await?;
     shutdown_signal().await;
     gateway.shutdown().await;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 
+use crate::backend::BackendChoice;
+
 /// Data folder used when `--data-dir` is not given.
 pub const DEFAULT_DATA_DIR: &str = ".chat-data";
 /// Default listen address (PROTOCOL §0).
@@ -36,6 +38,8 @@ pub struct GatewayConfig {
     /// Lifetime of guest invite codes; `None` keeps the environment's
     /// (`CHAT_INVITE_TTL_SECONDS`, default 24 h). Tests set a short one to see codes expire.
     pub invite_ttl: Option<Duration>,
+    /// Where state lives: the embedded store (default) or the AWS adapters.
+    pub backend: BackendChoice,
 }
 
 impl GatewayConfig {
@@ -50,6 +54,7 @@ impl GatewayConfig {
             allowed_origins: Vec::new(),
             tls: None,
             invite_ttl: None,
+            backend: BackendChoice::default(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! One process that stands in for API Gateway on localhost (DESIGN §2): it serves the
 //! HTTP routes, the `/ws` WebSocket and the Management API, turns every request into
 //! the event struct API Gateway would send (`aws_lambda_events`), and calls the *same*
-//! function handlers the Lambdas run, in-process, on the embedded adapters.
+//! function handlers the Lambdas run, in-process, on the embedded adapters (default) or
+//! the AWS adapters against an emulator or a real account (`--backend aws`).
 //!
 //! - [`config`]: [`GatewayConfig`] and the gateway's defaults.
 //! - [`server`]: [`start`] / [`RunningGateway`]: storage, app, listener, shutdown.
@@ -14,11 +15,13 @@
 //! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
 //! - [`secrets`]: the signing secret and management key kept in the data folder.
 //! - [`demo`]: the PROTOCOL §0 demo accounts.
-//! - `worker`: the in-process job worker.
-//! - [`admin_cli`]: `users …` subcommands on the embedded store.
+//! - [`backend`]: picks the adapters (embedded or AWS) and starts the matching worker.
+//! - `worker`: the in-process job worker for the embedded queue.
+//! - [`admin_cli`]: `users …` subcommands on the chosen backend's store.
 //! - [`cli`]: the command line (`serve` is the default subcommand).
 
 pub mod admin_cli;
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod demo;

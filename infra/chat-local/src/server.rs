@@ -32,7 +32,7 @@ use tracing::{info, warn};
 use crate::config::GatewayConfig;
 use crate::http_bridge::{error_response, json_response};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
-use crate::{demo, http_bridge, management, worker, ws};
+use crate::{backend, demo, http_bridge, management, ws};
 
 /// How long in-flight HTTP requests and open sockets get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -117,33 +117,22 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     origins.retain(|o| seen.insert(o.clone()));
     settings.allowed_origins = origins;
 
-    // The one place the backend is chosen. Only the embedded backend exists yet; the
-    // AWS adapters (and CHAT_BACKEND / CHAT_AWS_ENDPOINT) come with the AWS issue.
     let hub = Arc::new(ConnectionHub::new());
     let core_config = settings.core_config()?;
-    let backend = chat_config::embedded::build(&data_dir, core_config, hub.clone())
-        .await
-        .with_context(|| format!("cannot open storage in {}", data_dir.display()))?;
-    // Sockets do not survive a restart: rows left by the last run would show users
-    // online and waste pushes.
-    let stale = backend
-        .store
-        .clear_connections()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot clear stale connections: {e}"))?;
-    if stale > 0 {
-        info!(stale, "forgot connections left by the previous run");
-    }
-    drop(backend.store);
-    let app = backend.app;
+    let (stop_worker, stop_rx) = watch::channel(false);
+    let (app, worker) = backend::open_for_gateway(
+        &config.backend,
+        &data_dir,
+        core_config,
+        hub.clone(),
+        stop_rx,
+    )
+    .await?;
     if config.demo {
         demo::seed(&app)
             .await
             .context("cannot create the demo accounts")?;
     }
-
-    let (stop_worker, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(worker::run(Arc::clone(&app), backend.jobs, stop_rx));
 
     let shutting_down = Arc::new(AtomicBool::new(false));
     let (tasks, tasks_done) = TaskTracker::new();

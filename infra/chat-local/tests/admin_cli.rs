@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chat_core::model::{Role, Tier};
 use chat_local::admin_cli::{UsersCommand, run_users};
+use chat_local::backend::BackendChoice;
 use common::*;
 use serde_json::json;
 
@@ -23,6 +24,7 @@ async fn users_with_input(
     let mut out = Vec::new();
     run_users(
         dir,
+        &BackendChoice::default(),
         command,
         &mut Cursor::new(input.as_bytes().to_vec()),
         &mut out,

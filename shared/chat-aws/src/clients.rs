@@ -14,7 +14,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -37,7 +37,8 @@ pub struct AwsTarget {
     pub management_endpoint: Option<String>,
 }
 
-/// Counts requests sent, by `service.operation` (every attempt, retries included).
+/// Counts requests answered, by `service.operation` (every attempt, retries included;
+/// presigned URLs are not requests and are not counted).
 #[derive(Debug, Clone, Default)]
 pub struct RequestCounter(Arc<Mutex<BTreeMap<String, u64>>>);
 
@@ -63,9 +64,11 @@ impl Intercept for RequestCounter {
         "RequestCounter"
     }
 
-    fn read_before_transmit(
+    // After transmit, not before: presigning runs the request pipeline up to
+    // transmission and stops, and a presigned URL is no request to AWS.
+    fn read_after_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _context: &BeforeDeserializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
@@ -81,7 +84,9 @@ impl Intercept for RequestCounter {
 /// The HTTP client every SDK client shares: hyper with rustls on *ring*.
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
         .build_https()
 }
 

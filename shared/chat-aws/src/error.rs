@@ -24,7 +24,11 @@ pub enum AwsError {
 
 impl AwsError {
     /// Classifies an SDK failure of `service`'s `operation`.
-    pub fn from_sdk<E, R>(service: &'static str, operation: &'static str, err: SdkError<E, R>) -> Self
+    pub fn from_sdk<E, R>(
+        service: &'static str,
+        operation: &'static str,
+        err: SdkError<E, R>,
+    ) -> Self
     where
         E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
         R: std::fmt::Debug,
@@ -43,7 +47,10 @@ impl AwsError {
                     e.message().unwrap_or("no message")
                 )
             }
-            other => format!("{}", aws_smithy_types::error::display::DisplayErrorContext(other)),
+            other => format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(other)
+            ),
         };
         AwsError::Request {
             service,

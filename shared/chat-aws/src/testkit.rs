@@ -125,7 +125,11 @@ pub async fn clients(target: AwsTarget) -> AwsClients {
         .region(Region::new(REGION))
         .endpoint_url(target.endpoint.clone().unwrap_or_default())
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "chat-aws-testkit",
+            "testing",
+            "testing",
+            None,
+            None,
+            "chat-aws-testkit",
         ))
         .http_client(crate::clients::http_client())
         .load()

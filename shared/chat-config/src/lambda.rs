@@ -10,14 +10,17 @@ use lambda_runtime::{Error, IntoFunctionResponse, LambdaEvent, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{embedded, logging};
+use crate::{Backend, aws, embedded, logging};
 
 /// JSON logs, configuration read once (a bad one fails the cold start, naming the
 /// variable), adapters built once, then `handler` for every event.
 ///
-/// Until the AWS adapters land, the app runs on the embedded adapters configured from
-/// the environment ([`embedded::lambda_app_from_env`]); nothing serves its job queue
-/// here, so jobs are logged and dropped ([`embedded::discard_jobs`]).
+/// `CHAT_BACKEND=aws` (what the SAM template sets) runs on the deployed AWS resources
+/// ([`aws::lambda_app_from_env`]); jobs go to SQS, where the robot-worker function
+/// takes them. Otherwise the app runs on the embedded adapters configured from the
+/// environment ([`embedded::lambda_app_from_env`]), for `cargo lambda watch` without an
+/// AWS account; nothing serves that job queue, so its jobs are logged and dropped
+/// ([`embedded::discard_jobs`]).
 pub async fn run<E, R, H, Fut>(handler: H) -> Result<(), Error>
 where
     E: DeserializeOwned,
@@ -26,9 +29,14 @@ where
     Fut: Future<Output = R>,
 {
     logging::init_lambda();
-    let backend = embedded::lambda_app_from_env().await?;
-    tokio::spawn(embedded::discard_jobs(backend.jobs));
-    let app = backend.app;
+    let app = match Backend::from_lookup(&|name| std::env::var(name).ok())? {
+        Backend::Aws => aws::lambda_app_from_env().await?.app,
+        Backend::Embedded => {
+            let backend = embedded::lambda_app_from_env().await?;
+            tokio::spawn(embedded::discard_jobs(backend.jobs));
+            backend.app
+        }
+    };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| {
         let answer = handler(Arc::clone(&app), event.payload);
         async move { Ok::<R, Error>(answer.await) }

@@ -10,14 +10,19 @@
 //! - [`logging`]: the `tracing` subscriber (JSON or text, `RUST_LOG` filter).
 //! - [`lambda`]: the Lambda process around a handler (each function's whole `main`).
 //!
-//! Backend choice: only the embedded backend exists yet. The AWS adapters (DynamoDB,
-//! S3, SQS, API Gateway Management) arrive with the AWS issue, together with the
-//! `CHAT_BACKEND` / `CHAT_AWS_ENDPOINT` switch; [`embedded::build`] is the one place a
-//! binary picks its adapters, so that switch goes beside it.
+//! - [`aws`]: an `App` on the AWS adapters (DynamoDB, S3, SQS, API Gateway
+//!   Management), and provisioning those resources on an emulator.
+//! - [`aws_env`]: `CHAT_BACKEND` and the AWS resource names, from the environment.
+//!
+//! Backend choice: `CHAT_BACKEND` (`embedded` by default, `aws` in the SAM template);
+//! [`lambda::run`] and the local gateway read it through [`aws_env::Backend`].
 
+pub mod aws;
+pub mod aws_env;
 pub mod embedded;
 pub mod lambda;
 pub mod logging;
 pub mod settings;
 
+pub use aws_env::{AwsEnv, Backend};
 pub use settings::{ConfigError, Settings};

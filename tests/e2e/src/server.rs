@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chat_config::Backend;
+use chat_local::backend::BackendChoice;
 use chat_local::{GatewayConfig, RunningGateway};
 use serde_json::{Map, Value, json};
 
@@ -25,6 +27,9 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     /// Lifetime of guest invite codes; `None` keeps the gateway's default (24 h).
     pub invite_ttl: Option<Duration>,
+    /// Embedded by default; `CHAT_E2E_BACKEND=aws` runs the same tests on the AWS
+    /// adapters against a moto server, each gateway with its own table/queue/bucket.
+    pub backend: BackendChoice,
 }
 
 impl Options {
@@ -36,6 +41,7 @@ impl Options {
             rate_limit: defaults.rate_limit,
             allowed_origins: defaults.allowed_origins,
             invite_ttl: None,
+            backend: backend_from_env(),
         }
     }
 
@@ -47,6 +53,7 @@ impl Options {
         config.invite_ttl = self
             .invite_ttl
             .map(|d| chrono::Duration::from_std(d).expect("an invite lifetime in range"));
+        config.backend = self.backend.clone();
         config
     }
 }
@@ -59,6 +66,24 @@ pub struct TestServer {
     http: reqwest::Client,
     // Dropped last: the folder outlives the gateway that writes into it.
     _own_dir: Option<tempfile::TempDir>,
+}
+
+/// The variable choosing the backend the end-to-end tests run on.
+pub const BACKEND_VAR: &str = "CHAT_E2E_BACKEND";
+
+fn backend_from_env() -> BackendChoice {
+    match std::env::var(BACKEND_VAR).as_deref() {
+        Ok("aws") => BackendChoice {
+            backend: Backend::Aws,
+            aws_endpoint: Some(chat_aws::testkit::endpoint()),
+            resource_prefix: Some(format!(
+                "e2e-{}",
+                ulid::Ulid::new().to_string().to_lowercase()
+            )),
+        },
+        Ok("") | Ok("embedded") | Err(_) => BackendChoice::default(),
+        Ok(other) => panic!("{BACKEND_VAR}={other:?}: expected `embedded` or `aws`"),
+    }
 }
 
 fn loopback() -> SocketAddr {
@@ -320,8 +345,13 @@ impl TestServer {
         };
         let mut out = Vec::new();
         let mut no_input = std::io::empty();
-        let run =
-            chat_local::admin_cli::run_users(self.data_dir(), command, &mut no_input, &mut out);
+        let run = chat_local::admin_cli::run_users(
+            self.data_dir(),
+            &self.options.backend,
+            command,
+            &mut no_input,
+            &mut out,
+        );
         tokio::time::timeout(TIMEOUT, run)
             .await
             .expect("users revoke did not finish within the timeout")

@@ -91,3 +91,22 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, CoreError>
 pub fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, CoreError> {
     serde_json::from_str(get_s(item, name)?).map_err(|e| corrupt(name, &e.to_string()))
 }
+
+/// An id newtype (`UserId`, `RoomId`, …) stored as a string; an invalid one is corrupt.
+pub fn get_id<T: TryFrom<String>>(item: &Item, name: &str) -> Result<T, CoreError> {
+    T::try_from(get_s(item, name)?.to_string()).map_err(|_| corrupt(name, "not a valid id"))
+}
+
+pub fn get_opt_id<T: TryFrom<String>>(item: &Item, name: &str) -> Result<Option<T>, CoreError> {
+    get_opt_s(item, name)?
+        .map(|raw| T::try_from(raw.to_string()).map_err(|_| corrupt(name, "not a valid id")))
+        .transpose()
+}
+
+/// An item's primary key (`pk`, `sk`), for `GetItem`/`UpdateItem`/`DeleteItem`.
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    Item::from([
+        (super::keys::PK.to_string(), s(pk)),
+        (super::keys::SK.to_string(), s(sk)),
+    ])
+}

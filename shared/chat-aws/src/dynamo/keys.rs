@@ -10,6 +10,7 @@
 //! | member of room | `ROOM#{id}` | `MEMBER#{member}` | |
 //! | room of member | `MEMBER#{member}` | `ROOM#{created}#{room}` | |
 //! | audience entry (a connection that receives the room) | `ROOM#{id}` | `AUDIENCE#{conn}` | |
+//! | observer's audience entry | `ROOM#{id}` | `AUDIENCE#{conn}#OBSERVER` | |
 //! | message | `ROOM#{id}` | `MSG#{seq:020}` | |
 //! | message id → seq | `ROOM#{id}` | `MSGID#{message id}` | |
 //! | client message id → seq | `ROOM#{id}` | `CMID#{author}#{client msg id}` | |
@@ -130,6 +131,13 @@ pub fn audit_entry_sk(n: u64) -> String {
     format!("ENTRY#{}", seq(n))
 }
 pub const AUDIT_ENTRY_PREFIX: &str = "ENTRY#";
+
+/// A silent observer's audience entry. It sits beside the member entry
+/// ([`audience_sk`]) rather than replacing it, so a supervisor who observes a room and
+/// also joins it keeps observing after leaving — and `AUDIENCE#` still lists both.
+pub fn audience_observer_sk(conn: &str) -> String {
+    format!("AUDIENCE#{conn}#OBSERVER")
+}
 
 #[cfg(test)]
 mod tests {

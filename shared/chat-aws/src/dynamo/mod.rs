@@ -3,8 +3,12 @@
 //! - [`keys`]: the key layout (which item lives where) — start reading there.
 //! - [`schema`]: creating the table where nothing else does (local runs, tests).
 //! - [`item`]: attribute conversions shared by the codecs.
-//! - one module per port trait: [`users`], [`rooms`] (rooms, members, issues),
-//!   [`messages`], [`connections`], [`tickets`] (tickets and invites), [`audit`].
+//! - [`ops`]: paging, batched reads/writes with retries, reading refusals.
+//! - `requests`: transaction items, expression placeholders and prefix queries the
+//!   rooms/messages/connections modules build their requests from.
+//! - one module per port trait: [`users`], [`rooms`] (rooms; with [`members`] and
+//!   [`issues`] for the rest of `RoomStore`), [`messages`], [`connections`],
+//!   [`tickets`] (tickets and invites), [`audit`].
 //!
 //! Sequence numbers (messages, audit) are assigned by a transaction that moves the
 //! counter from `n` to `n + 1` *on condition that it is still `n`* and puts the item
@@ -13,9 +17,13 @@
 
 pub mod audit;
 pub mod connections;
+pub mod issues;
 pub mod item;
 pub mod keys;
+pub mod members;
 pub mod messages;
+pub mod ops;
+mod requests;
 pub mod rooms;
 pub mod schema;
 pub mod tickets;

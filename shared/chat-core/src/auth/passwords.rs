@@ -16,7 +16,11 @@ pub struct PasswordHasher {
     params: Params,
     /// A hash of a random password, verified against when the user does not exist so
     /// that "unknown user" and "wrong password" take the same time.
-    dummy_hash: String,
+    ///
+    /// Made on first use, not at construction: every Lambda builds a hasher at cold
+    /// start, and most (the WebSocket and supervisor functions) never log anyone in.
+    /// The cost: an instance's first unknown-user check pays one extra hash.
+    dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl PasswordHasher {
@@ -29,13 +33,10 @@ impl PasswordHasher {
     pub fn with_cost(m_cost_kib: u32, t_cost: u32) -> Self {
         let params = Params::new(m_cost_kib.max(8), t_cost.max(1), 1, None)
             .unwrap_or_else(|_| Params::default());
-        let mut hasher = PasswordHasher {
+        PasswordHasher {
             params,
-            dummy_hash: String::new(),
-        };
-        let random = crate::auth::secrets::random_token();
-        hasher.dummy_hash = hasher.hash(&random).unwrap_or_default();
-        hasher
+            dummy_hash: Default::default(),
+        }
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -52,12 +53,19 @@ impl PasswordHasher {
             .map_err(|e| CoreError::Internal(format!("password hashing failed: {e}")))
     }
 
+    fn dummy_hash(&self) -> &str {
+        self.dummy_hash.get_or_init(|| {
+            self.hash(&crate::auth::secrets::random_token())
+                .unwrap_or_default()
+        })
+    }
+
     /// Whether `password` matches `stored`. `None` (unknown user, guest) burns the same
     /// time against a dummy hash and returns `false`.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let (hash, real) = match stored {
             Some(h) => (h, true),
-            None => (self.dummy_hash.as_str(), false),
+            None => (self.dummy_hash(), false),
         };
         let Ok(parsed) = PasswordHash::new(hash) else {
             return false;

@@ -49,6 +49,11 @@ impl RecordingPush {
             .collect()
     }
 
+    /// How many frames are recorded, over every connection (request counting).
+    pub fn total_frames(&self) -> usize {
+        self.lock().frames.values().map(Vec::len).sum()
+    }
+
     /// Forgets every recorded frame (benchmarks).
     pub fn clear(&self) {
         self.lock().frames.clear();

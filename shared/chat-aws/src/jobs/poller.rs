@@ -1,0 +1,167 @@
+//! The polling side, for processes that are not triggered by SQS (the local gateway):
+//! [`SqsJobPoller`] receives with long polling and deletes what was done, and
+//! [`run_worker`] loops over it with [`process_batch`], the same function the
+//! robot-worker Lambda runs on its events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message};
+use chat_core::{App, CoreError, CoreResult};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::NOT_BEFORE_ATTRIBUTE;
+use super::batch::{Delivery, process_batch};
+use crate::clients::AwsClients;
+use crate::error::AwsError;
+
+/// SQS's longest long poll: one empty `ReceiveMessage` per 20 s on an idle queue.
+pub const LONG_POLL: Duration = Duration::from_secs(20);
+/// SQS's largest batch, for both receiving and deleting.
+const MAX_BATCH: usize = 10;
+/// Back-off after a failed receive, doubling up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Receives and deletes messages of one queue. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SqsJobPoller {
+    client: Client,
+    queue_url: String,
+    wait: Duration,
+}
+
+impl SqsJobPoller {
+    /// A poller that long-polls for [`LONG_POLL`].
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        SqsJobPoller {
+            client,
+            queue_url: queue_url.into(),
+            wait: LONG_POLL,
+        }
+    }
+
+    /// The jobs queue named by `clients`' target.
+    pub fn from_clients(clients: &AwsClients) -> Self {
+        Self::new(clients.sqs.clone(), clients.target.queue_url.clone())
+    }
+
+    /// Long-polls for `wait` (whole seconds, at most 20) instead.
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.wait = wait.min(LONG_POLL);
+        self
+    }
+
+    /// Up to ten messages, waiting up to the poller's long-poll time for the first.
+    pub async fn receive(&self) -> CoreResult<Vec<Delivery>> {
+        self.receive_within(self.wait).await
+    }
+
+    /// Up to ten messages, waiting up to `wait` (whole seconds, at most 20; under a
+    /// second is a short poll) for the first. One `ReceiveMessage` request.
+    pub async fn receive_within(&self, wait: Duration) -> CoreResult<Vec<Delivery>> {
+        let received = self
+            .client
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(MAX_BATCH as i32)
+            .wait_time_seconds(wait.min(LONG_POLL).as_secs() as i32)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .map_err(|e| CoreError::from(AwsError::from_sdk("SQS", "ReceiveMessage", e)))?;
+        Ok(received.messages().iter().map(delivery_of).collect())
+    }
+
+    /// Deletes `done` messages: one `DeleteMessageBatch` per ten. A message that could
+    /// not be deleted is logged and comes back later; jobs are idempotent.
+    pub async fn delete(&self, done: &[Delivery]) -> CoreResult<()> {
+        let handles: Vec<&str> = done
+            .iter()
+            .filter_map(|d| d.receipt_handle.as_deref())
+            .collect();
+        for chunk in handles.chunks(MAX_BATCH) {
+            let mut request = self
+                .client
+                .delete_message_batch()
+                .queue_url(&self.queue_url);
+            for (i, handle) in chunk.iter().enumerate() {
+                let entry = DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*handle)
+                    .build()
+                    .map_err(|e| CoreError::Internal(format!("SQS delete entry: {e}")))?;
+                request = request.entries(entry);
+            }
+            let deleted = request
+                .send()
+                .await
+                .map_err(|e| CoreError::from(AwsError::from_sdk("SQS", "DeleteMessageBatch", e)))?;
+            for failed in deleted.failed() {
+                warn!(
+                    entry = failed.id(),
+                    code = failed.code(),
+                    "a done job was not deleted; it will run again"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn delivery_of(message: &Message) -> Delivery {
+    let not_before = message
+        .message_attributes()
+        .and_then(|a| a.get(NOT_BEFORE_ATTRIBUTE))
+        .and_then(|v| v.string_value());
+    let mut delivery = Delivery::new(
+        message.message_id().unwrap_or_default(),
+        message.body().unwrap_or_default(),
+        not_before,
+    );
+    delivery.receipt_handle = message.receipt_handle().map(str::to_string);
+    delivery
+}
+
+/// Receives, runs and deletes jobs until `stop` changes (or its sender is dropped). A
+/// batch being run is finished and deleted before the loop stops; a long poll in
+/// flight is abandoned (its messages, if any, come back after the visibility timeout).
+pub async fn run_worker(app: Arc<App>, poller: SqsJobPoller, mut stop: watch::Receiver<bool>) {
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        if *stop.borrow_and_update() {
+            break;
+        }
+        let received = tokio::select! {
+            received = poller.receive() => received,
+            _ = stop.changed() => break,
+        };
+        match received {
+            Ok(batch) => {
+                backoff = FIRST_BACKOFF;
+                if batch.is_empty() {
+                    continue;
+                }
+                let failed = process_batch(&app, &batch).await;
+                let done: Vec<Delivery> = batch
+                    .into_iter()
+                    .filter(|d| !failed.contains(&d.message_id))
+                    .collect();
+                if let Err(e) = poller.delete(&done).await {
+                    warn!(error = %e, "done jobs were not deleted; they will run again");
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, retry_in = ?backoff, "could not receive jobs");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => break,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    info!("SQS job worker stopped");
+}
