@@ -28,7 +28,8 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-eas
 unset AWS_PROFILE AWS_SESSION_TOKEN
 moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 moto_log=$(mktemp -t moto-XXXX.log)
-moto_server -H 127.0.0.1 -p "$moto_port" >"$moto_log" 2>&1 &
+# tests/moto/serve.py: moto with DynamoDB requests serialized (the script says why).
+python3 tests/moto/serve.py "$moto_port" >"$moto_log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true' EXIT
 export CHAT_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"

@@ -1,6 +1,7 @@
 //! A moto server on loopback, for tests of the AWS adapters (feature `testkit`).
 //!
-//! One server per test process, started on first use on a free port. It is started
+//! One server per test process, started on first use on a free port, by
+//! `tests/moto/serve.py` (moto with DynamoDB requests serialized). It is started
 //! through a small shell guard that kills it when this process's end of a pipe closes,
 //! so a test binary that exits (or is killed) never leaves a server behind.
 //!
@@ -25,6 +26,10 @@ use crate::clients::{AwsClients, AwsTarget};
 pub const ENDPOINT_VAR: &str = "CHAT_TEST_AWS_ENDPOINT";
 /// The region every test uses.
 pub const REGION: &str = "us-east-1";
+
+/// The launcher that serializes DynamoDB requests (see the script for why plain
+/// `moto_server` is not used).
+const SERVE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/moto/serve.py");
 
 struct Server {
     endpoint: String,
@@ -60,7 +65,7 @@ fn start() -> Server {
     // `cat` returns when our end of its stdin closes (this process exited), then the
     // guard kills the server.
     let script = format!(
-        "moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null"
+        "python3 '{SERVE_SCRIPT}' {port} >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null"
     );
     let guard = Command::new("sh")
         .arg("-c")
@@ -96,7 +101,7 @@ fn wait_until_up(addr: SocketAddr) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!(
-        "moto_server did not answer on {addr} within 30 s. Install it with \
+        "moto did not answer on {addr} within 30 s ({SERVE_SCRIPT}). Install it with \
          `pip install 'moto[server]'` (tests/run-all.sh does), or point {ENDPOINT_VAR} at a \
          running emulator."
     );
