@@ -83,8 +83,12 @@ async fn scene(members: usize, conns_each: usize, other_rooms: usize) -> Scene {
             json!({"roomId": id, "userId": b.identity.user_id.to_string()}),
         )
         .await;
-        t.ok(&ca, "message.send", json!({"roomId": id, "text": "busy"}))
-            .await;
+        t.ok(
+            &ca,
+            "message.send",
+            json!({"roomId": id, "clientMsgId": format!("busy{r}"), "text": "busy"}),
+        )
+        .await;
     }
     t.push.clear();
     let counter = clients.counter.clone();

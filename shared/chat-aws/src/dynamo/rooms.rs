@@ -154,7 +154,12 @@ impl RoomStore for DynamoStore {
         let issue_index = items.len() - 1;
         for attempt in 1.. {
             let codes = match transact(self, items.clone()).await? {
-                TxOutcome::Committed => return Ok(()),
+                TxOutcome::Committed => {
+                    // The creator is usually online already: their open connections
+                    // must receive the new room's events too.
+                    self.join_audience(&room.id, &first_member.id).await?;
+                    return Ok(());
+                }
                 TxOutcome::Cancelled { codes, .. } => codes,
             };
             if failed_condition(&codes, 0) {

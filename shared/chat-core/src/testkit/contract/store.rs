@@ -77,6 +77,7 @@ where
             connections::connections_put_get_delete,
             connections::connections_of_lists_only_that_users_connections,
             connections::room_connections_are_members_connections_plus_observers,
+            connections::connections_opened_before_joining_are_in_the_audience,
             connections::deleting_a_connection_drops_its_observer_entries,
             connections::online_users_is_the_connected_subset,
             tickets::a_ticket_is_taken_once,

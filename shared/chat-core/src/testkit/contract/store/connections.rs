@@ -196,6 +196,48 @@ pub async fn room_connections_are_members_connections_plus_observers(store: &dyn
     );
 }
 
+/// The usual order in production: people are online first, then create or join a
+/// room. An adapter that keeps a derived audience must add their open connections at
+/// create and join time, not only at connect time.
+pub async fn connections_opened_before_joining_are_in_the_audience(store: &dyn Store) {
+    let conns = [
+        connection("conn_a1", "usr_alice", AccountKind::Employee),
+        connection("conn_a2", "usr_alice", AccountKind::Employee),
+        connection("conn_b", "usr_bob", AccountKind::Employee),
+        connection("conn_j", "usr_john", AccountKind::Guest),
+    ];
+    for c in &conns {
+        ok("put", store.put_connection(c).await);
+    }
+    seed_room(
+        store,
+        "room_1",
+        0,
+        &[
+            employee_member("usr_alice"),
+            employee_member("usr_bob"),
+            guest_member("usr_john"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        audience(
+            "room_1",
+            ok(
+                "room_connections",
+                store.room_connections(&rid("room_1")).await
+            )
+        ),
+        expected(&[
+            ("conn_a1", false),
+            ("conn_a2", false),
+            ("conn_b", false),
+            ("conn_j", false),
+        ]),
+        "the creator's and joiners' already open connections receive the room"
+    );
+}
+
 pub async fn deleting_a_connection_drops_its_observer_entries(store: &dyn Store) {
     seed_room(store, "room_1", 0, &[employee_member("usr_alice")]).await;
     let sup = connection("conn_sup", "usr_sup", AccountKind::Employee);
