@@ -22,23 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
 fi
 
-# One AWS API emulator for the whole run, on a free loopback port. Fake credentials:
-# nothing here may reach real AWS.
+# Fake credentials: nothing here may reach real AWS. Each test binary that needs the
+# AWS API emulator starts its own moto on a free loopback port (chat-aws's testkit) and
+# it dies with the binary, so tables do not pile up in one long-lived emulator.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-moto_log=$(mktemp -t moto-XXXX.log)
-# tests/moto/serve.py: moto with DynamoDB requests serialized (the script says why).
-python3 tests/moto/serve.py "$moto_port" >"$moto_log" 2>&1 &
-moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null || true' EXIT
-export CHAT_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
-for _ in $(seq 1 100); do
-  curl -fsS "$CHAT_TEST_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "$CHAT_TEST_AWS_ENDPOINT/moto-api/" >/dev/null || { cat "$moto_log"; echo "moto did not start"; exit 1; }
-step "moto server on $CHAT_TEST_AWS_ENDPOINT"
+unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT
 
 step "cargo test --workspace"
 cargo test --workspace --locked
@@ -52,7 +40,18 @@ if [ -f ../shared/acceptance/smoke.py ]; then
   CHAT_LOCAL_BIN="$PWD/target/release/chat-local" python3 ../shared/acceptance/smoke.py
 
   step "acceptance smoke (release build of chat-local, AWS backend on moto)"
-  CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="$CHAT_TEST_AWS_ENDPOINT" \
+  # tests/moto/serve.py: moto with DynamoDB requests serialized (the script says why).
+  moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  moto_log=$(mktemp -t moto-XXXX.log)
+  python3 tests/moto/serve.py "$moto_port" >"$moto_log" 2>&1 &
+  moto_pid=$!
+  trap 'kill $moto_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 150); do
+    curl -fsS "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$moto_port/moto-api/" >/dev/null || { cat "$moto_log"; echo "moto did not start"; exit 1; }
+  CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="http://127.0.0.1:$moto_port" \
     CHAT_LOCAL_BIN="$PWD/target/release/chat-local" python3 ../shared/acceptance/smoke.py
 else
   step "acceptance smoke skipped: ../shared/acceptance is not beside this checkout"

@@ -1,21 +1,54 @@
-//! The whole `Store` contract — every check, in one run — against the DynamoDB store on
-//! moto, exactly as the memory and SQLite adapters run it. `dynamo_accounts.rs` and
-//! `dynamo_rooms.rs` run the same checks one test each (a failure names its check, and
-//! the races get two independent client sets); this run guarantees no check is left
-//! out when the contract grows.
+//! The `Store` contract against the DynamoDB store on a moto server: every check on a
+//! fresh table, exactly as the memory and SQLite adapters run it, then the races again
+//! with two `DynamoStore` handles built from separate client sets (separate connection
+//! pools) on one table, as two Lambda instances would be.
 
 use chat_aws::dynamo::{DynamoStore, schema};
 use chat_aws::testkit;
-use chat_core::testkit::contract::store;
+use chat_core::ports::Store;
+use chat_core::testkit::contract::store::{self, audit, guests, invites, messages, rooms, tickets};
+
+async fn fresh_store() -> DynamoStore {
+    two_handles().await.0
+}
+
+/// Two handles on one fresh table, from independent clients.
+async fn two_handles() -> (DynamoStore, DynamoStore) {
+    let target = testkit::unique_target("contract");
+    let first = testkit::clients(target.clone()).await;
+    schema::ensure_table(&first.dynamodb, &first.target.table)
+        .await
+        .expect("create the table");
+    let second = testkit::clients(target).await;
+    (
+        DynamoStore::from_clients(&first),
+        DynamoStore::from_clients(&second),
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_meets_the_whole_store_contract() {
-    store::run_all(|| async {
-        let clients = testkit::clients(testkit::unique_target("contract")).await;
-        schema::ensure_table(&clients.dynamodb, &clients.target.table)
-            .await
-            .expect("create the table");
-        DynamoStore::from_clients(&clients)
-    })
-    .await;
+    store::run_all(fresh_store).await;
 }
+
+/// One `#[tokio::test]` per race, with two handles on the same table.
+macro_rules! races {
+    ($($suite:ident :: $check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let (a, b) = two_handles().await;
+                $suite::$check(&[&a as &dyn Store, &b]).await;
+            }
+        )*
+    };
+}
+
+races!(
+    rooms::concurrent_removals_leave_exactly_one_employee,
+    guests::guest_joining_while_the_last_employee_leaves_is_never_alone,
+    messages::concurrent_appends_are_gapless,
+    tickets::concurrent_takes_have_one_winner,
+    invites::concurrent_invite_takes_have_one_winner,
+    audit::concurrent_audit_appends_are_gapless,
+);

@@ -41,7 +41,7 @@ impl Options {
             rate_limit: defaults.rate_limit,
             allowed_origins: defaults.allowed_origins,
             invite_ttl: None,
-            backend: backend_from_env(),
+            backend: backend_from_env(data_dir),
         }
     }
 
@@ -71,19 +71,27 @@ pub struct TestServer {
 /// The variable choosing the backend the end-to-end tests run on.
 pub const BACKEND_VAR: &str = "CHAT_E2E_BACKEND";
 
-fn backend_from_env() -> BackendChoice {
+/// The backend for a gateway on `data_dir`. On AWS the resources are named after the
+/// folder, so a gateway restarted on the same folder finds the same table (as the
+/// embedded one finds the same SQLite file) and tests on different folders never share.
+fn backend_from_env(data_dir: &Path) -> BackendChoice {
     match std::env::var(BACKEND_VAR).as_deref() {
         Ok("aws") => BackendChoice {
             backend: Backend::Aws,
             aws_endpoint: Some(chat_aws::testkit::endpoint()),
-            resource_prefix: Some(format!(
-                "e2e-{}",
-                ulid::Ulid::new().to_string().to_lowercase()
-            )),
+            resource_prefix: Some(format!("e2e-{}", folder_tag(data_dir))),
         },
         Ok("") | Ok("embedded") | Err(_) => BackendChoice::default(),
         Ok(other) => panic!("{BACKEND_VAR}={other:?}: expected `embedded` or `aws`"),
     }
+}
+
+/// A short, stable tag for a folder, usable in table, queue and bucket names.
+fn folder_tag(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 fn loopback() -> SocketAddr {

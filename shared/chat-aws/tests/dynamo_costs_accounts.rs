@@ -1,79 +1,9 @@
-//! The accounts half of the `Store` contract — users, tickets, invites, audit — run
-//! against the DynamoDB store on a moto server, one check per test so a failure names
-//! its check and the others still run.
-//!
-//! Each check gets a fresh table. The races get two `DynamoStore` handles built from
-//! two separate client sets (separate connection pools) on the same table, as two
-//! Lambda instances would be.
+//! What the accounts half of the DynamoDB store costs (users, tickets, invites,
+//! audit): the requests each call sends, pinned as `docs/dynamodb.md` states them. (The
+//! behaviour is the `Store` contract, in `dynamo_contract.rs`.)
 
 use chat_aws::dynamo::{DynamoStore, schema};
 use chat_aws::testkit;
-use chat_core::testkit::contract::store::{audit, invites, tickets, users};
-
-/// Two handles on one fresh table, from independent clients.
-async fn two_handles() -> (DynamoStore, DynamoStore) {
-    let target = testkit::unique_target("acct");
-    let first = testkit::clients(target.clone()).await;
-    schema::ensure_table(&first.dynamodb, &first.target.table)
-        .await
-        .expect("create the table");
-    let second = testkit::clients(target).await;
-    (
-        DynamoStore::from_clients(&first),
-        DynamoStore::from_clients(&second),
-    )
-}
-
-async fn store() -> DynamoStore {
-    two_handles().await.0
-}
-
-/// One `#[tokio::test]` per single-handle check.
-macro_rules! checks {
-    ($($suite:ident :: $check:ident),* $(,)?) => {
-        $(
-            #[tokio::test]
-            async fn $check() {
-                $suite::$check(&store().await).await;
-            }
-        )*
-    };
-}
-
-/// One `#[tokio::test]` per race, with two handles on the same table.
-macro_rules! races {
-    ($($suite:ident :: $check:ident),* $(,)?) => {
-        $(
-            #[tokio::test]
-            async fn $check() {
-                let (a, b) = two_handles().await;
-                $suite::$check(&[&a, &b]).await;
-            }
-        )*
-    };
-}
-
-checks!(
-    users::users_round_trip_and_are_found_by_any_case,
-    users::usernames_are_unique_ignoring_case,
-    users::update_identity_replaces_identity_and_hash_only,
-    users::update_identity_never_changes_the_username,
-    users::update_profile_replaces_profile_only,
-    users::updates_of_unknown_users_are_not_found,
-    users::list_users_is_ordered_by_username,
-    tickets::a_ticket_is_taken_once,
-    tickets::an_expired_ticket_is_refused,
-    invites::an_invite_is_taken_once,
-    invites::an_expired_invite_is_refused,
-    audit::audit_entries_round_trip_numbered_from_one,
-    audit::audit_page_honours_after_seq_since_and_limit,
-);
-
-races!(
-    tickets::concurrent_takes_have_one_winner,
-    invites::concurrent_invite_takes_have_one_winner,
-    audit::concurrent_audit_appends_are_gapless,
-);
 
 /// The requests each accounts call sends, as `docs/dynamodb.md` states them (no
 /// contention, so no retries).
