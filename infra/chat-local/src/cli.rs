@@ -30,7 +30,7 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Text)]
     pub log_format: LogFormatArg,
     /// Where state lives: `embedded` (SQLite in the data folder) or `aws` (DynamoDB,
-    /// S3 and SQS; created if absent).
+    /// S3 and SQS; created if absent on an emulator, named by CHAT_TABLE etc. on AWS).
     #[arg(long, global = true, env = "CHAT_BACKEND", value_enum, default_value_t = BackendArg::Embedded)]
     pub backend: BackendArg,
     /// An AWS API emulator's URL (e.g. a moto server) for `--backend aws`.
