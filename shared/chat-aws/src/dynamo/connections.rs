@@ -57,21 +57,6 @@ const OBSERVER: &str = "observer";
 /// every WebSocket after 2 hours; an hour more covers clock skew and late disconnects.
 const LIFETIME_HOURS: i64 = 3;
 
-fn kind_name(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::Employee => "employee",
-        AccountKind::Guest => "guest",
-    }
-}
-
-fn parse_kind(raw: &str) -> Option<AccountKind> {
-    match raw {
-        "employee" => Some(AccountKind::Employee),
-        "guest" => Some(AccountKind::Guest),
-        _ => None,
-    }
-}
-
 /// Epoch seconds after which TTL may delete a copy of a connection made at `at`.
 fn expires(at: &DateTime<Utc>) -> i64 {
     (*at + Duration::hours(LIFETIME_HOURS)).timestamp()
@@ -82,7 +67,7 @@ fn connection_copy(pk: String, sk: String, c: &Connection) -> Item {
     let mut item = key(pk, sk);
     item.insert(CONNECTION_ID.into(), s(c.id.as_str()));
     item.insert(USER_ID.into(), s(c.user_id.as_str()));
-    item.insert(KIND.into(), s(kind_name(c.kind)));
+    item.insert(KIND.into(), s(c.kind.as_str()));
     item.insert(TOKEN_VERSION.into(), n(c.token_version));
     item.insert(CONNECTED_AT.into(), s(keys::ts(&c.connected_at)));
     item.insert(EXPIRES.into(), n(expires(&c.connected_at)));
@@ -94,7 +79,7 @@ fn read_connection(item: &Item) -> CoreResult<Connection> {
     Ok(Connection {
         id: get_id(item, CONNECTION_ID)?,
         user_id: get_id(item, USER_ID)?,
-        kind: parse_kind(kind).ok_or_else(|| {
+        kind: AccountKind::parse(kind).ok_or_else(|| {
             CoreError::Internal(format!("stored connection has a bad `{KIND}`: {kind}"))
         })?,
         token_version: get_n(item, TOKEN_VERSION)?,

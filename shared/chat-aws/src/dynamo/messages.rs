@@ -26,10 +26,8 @@ use super::item::{
     Item, get_id, get_json, get_n, get_opt_id, get_opt_s, get_s, get_time, json, key, n, s,
 };
 use super::keys;
-use super::ops::{self, sdk_error};
-use super::requests::{
-    TxOutcome, failed_condition, names, put, set_and_remove, transact, update, values_map,
-};
+use super::ops;
+use super::requests::{TxOutcome, failed_condition, names, put, set_and_remove, transact, update};
 use super::rooms::{LAST_SEQ, room_key};
 
 const MESSAGE_ID: &str = "message_id";
@@ -293,22 +291,14 @@ impl MessageStore for DynamoStore {
         let expression = set_and_remove(&set, &remove);
         // The seq locates the item; the id proves it is the same message.
         let condition = "attribute_exists(#pk) AND #message_id = :id";
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(message_key(message.room_id.as_str(), message.seq)))
-            .update_expression(&expression)
-            .condition_expression(condition)
-            .set_expression_attribute_names(names(&[&expression, condition]))
-            .set_expression_attribute_values(Some(values_map(values)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if ops::is_condition_failed(&e) => Err(CoreError::not_found("no such message")),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        self.update_existing(
+            message_key(message.room_id.as_str(), message.seq),
+            &expression,
+            condition,
+            values,
+            "no such message",
+        )
+        .await
     }
 
     async fn messages_page(&self, room: &RoomId, query: &PageQuery) -> CoreResult<Page> {

@@ -224,6 +224,34 @@ pub(super) async fn retry_or_give_up(
 impl DynamoStore {
     /// A strongly consistent query for the items of partition `pk` whose sort key starts
     /// with `prefix`, ascending.
+    /// One `UpdateItem` of an item that must exist (and meet `condition`, which should
+    /// include `attribute_exists(#pk)`); a refused condition is `NotFound(missing)`.
+    pub(super) async fn update_existing(
+        &self,
+        key: Item,
+        expression: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        missing: &str,
+    ) -> CoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[expression, condition]))
+            .set_expression_attribute_values(Some(values_map(values)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if ops::is_condition_failed(&e) => Err(CoreError::not_found(missing)),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
     pub(super) fn prefix_query(&self, pk: &str, prefix: &str) -> QueryFluentBuilder {
         self.client
             .query()

@@ -25,10 +25,10 @@ use chat_core::{CoreError, CoreResult};
 use super::DynamoStore;
 use super::item::{Item, get_id, get_n, get_opt_time, get_s, get_time, key, n, s};
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK};
-use super::ops::{self, sdk_error};
+use super::ops;
 use super::requests::{
     TxOutcome, failed_condition, get_opt_parsed, get_parsed, names, put, retry_or_give_up,
-    set_and_remove, transact, update, values_map,
+    set_and_remove, transact, update,
 };
 
 pub(super) const ROOM_ID: &str = "room_id";
@@ -207,22 +207,14 @@ impl RoomStore for DynamoStore {
         }
         let expression = set_and_remove(&set, &remove);
         let condition = "attribute_exists(#pk)";
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(room_key(room.id.as_str())))
-            .update_expression(&expression)
-            .condition_expression(condition)
-            .set_expression_attribute_names(names(&[&expression, condition]))
-            .set_expression_attribute_values(Some(values_map(values)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if ops::is_condition_failed(&e) => Err(CoreError::not_found("no such room")),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        self.update_existing(
+            room_key(room.id.as_str()),
+            &expression,
+            condition,
+            values,
+            "no such room",
+        )
+        .await
     }
 
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>> {

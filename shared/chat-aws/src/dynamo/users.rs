@@ -49,21 +49,6 @@ fn user_key(id: &str) -> Item {
     key(keys::user(id), keys::USER_SK)
 }
 
-fn kind_name(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::Employee => "employee",
-        AccountKind::Guest => "guest",
-    }
-}
-
-fn parse_kind(raw: &str) -> Option<AccountKind> {
-    match raw {
-        "employee" => Some(AccountKind::Employee),
-        "guest" => Some(AccountKind::Guest),
-        _ => None,
-    }
-}
-
 fn corrupt(name: &str) -> CoreError {
     CoreError::Internal(format!("stored user has a bad `{name}` attribute"))
 }
@@ -76,7 +61,7 @@ fn identity_fields(
 ) -> Vec<(&'static str, Option<AttributeValue>)> {
     let roles = id.roles.iter().map(|r| s(r.as_str())).collect();
     vec![
-        (KIND, Some(s(kind_name(id.kind)))),
+        (KIND, Some(s(id.kind.as_str()))),
         (TIER, id.tier.map(|t| s(t.as_str()))),
         (ROLES, Some(AttributeValue::L(roles))),
         (ENABLED, Some(AttributeValue::Bool(id.enabled))),
@@ -139,7 +124,7 @@ fn read_user(item: &Item) -> CoreResult<UserRecord> {
         identity: Identity {
             user_id: get_id(item, USER_ID)?,
             username: get_s(item, USERNAME)?.to_string(),
-            kind: parse_kind(get_s(item, KIND)?).ok_or_else(|| corrupt(KIND))?,
+            kind: AccountKind::parse(get_s(item, KIND)?).ok_or_else(|| corrupt(KIND))?,
             tier,
             roles: read_roles(item)?,
             enabled: get_bool(item, ENABLED)?,

@@ -15,6 +15,24 @@ pub enum AccountKind {
     Guest,
 }
 
+impl AccountKind {
+    /// The wire and storage name (`employee`, `guest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Employee => "employee",
+            AccountKind::Guest => "guest",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<AccountKind> {
+        match raw {
+            "employee" => Some(AccountKind::Employee),
+            "guest" => Some(AccountKind::Guest),
+            _ => None,
+        }
+    }
+}
+
 /// Support tier; ordered so `T1 < T2 < T3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Tier {
