@@ -1,60 +1,72 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it:
-#   1. every Rust test in the workspace (unit, port contracts on every adapter — the AWS
-#      ones against a moto server on loopback —, handlers, end-to-end over real
-#      HTTP/WebSocket against the local gateway, forms golden + property tests);
-#   2. the end-to-end tests again with the gateway on the AWS backend (moto);
-#   3. the black-box acceptance smoke check (../shared/acceptance) against a release
-#      build of the local gateway, on the embedded backend and on the AWS backend, when
-#      that folder is beside the checkout.
-# Installs the Python packages it needs (websockets client, moto server). Exits
-# non-zero on the first failure.
+#   1. every Rust test in the workspace with cargo-nextest (unit, port contracts on every
+#      adapter — the AWS ones against a moto server on loopback —, handlers, end-to-end
+#      over real HTTP/WebSocket against the local gateway, forms golden + property
+#      tests, the lean-Lambda dependency check);
+#   2. the end-to-end tests again with the gateway on the AWS backend (moto), from the
+#      same build (no second compile: same command, a filter and one variable);
+#   3. the black-box acceptance smoke (../shared/acceptance) against the gateway binary
+#      the tests built, on the embedded and on the AWS backend;
+#   4. the local Lambda workflow: the functions under `cargo lambda watch`, the gateway
+#      in front of them (tests/lambda-local/smoke.sh), the same smoke through it.
+# Steps 3 and 4 need ../shared beside the checkout; they are skipped (and say so)
+# without it. Installs the Python packages it needs. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/lib/services.sh
 
-step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 missing=()
 python3 -c "import websockets" 2>/dev/null || missing+=(websockets)
 command -v moto_server >/dev/null 2>&1 || missing+=("moto[server]")
+command -v cargo-lambda >/dev/null 2>&1 || missing+=(cargo-lambda)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Python packages: ${missing[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
 fi
+if ! command -v cargo-nextest >/dev/null 2>&1; then
+  step "installing cargo-nextest"
+  cargo install --locked cargo-nextest
+fi
 
-# Fake credentials: nothing here may reach real AWS. Each test binary that needs the
+# Fake credentials: nothing here may reach real AWS. Each test process that needs the
 # AWS API emulator starts its own moto on a free loopback port (chat-aws's testkit) and
-# it dies with the binary, so tables do not pile up in one long-lived emulator.
+# it dies with the process, so tables do not pile up in one long-lived emulator.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT
+unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT CHAT_BACKEND CHAT_AWS_ENDPOINT \
+  CHAT_LAMBDA_ENDPOINT CHAT_RATE_LIMIT
 
-step "cargo test --workspace"
-cargo test --workspace --locked
+step "cargo nextest run --workspace (embedded backend for the end-to-end tests)"
+cargo nextest run --workspace --locked
 
-step "end-to-end tests on the AWS backend (moto)"
-CHAT_E2E_BACKEND=aws cargo test --locked -p chat-e2e
+step "end-to-end tests on the AWS backend (moto), same build"
+CHAT_E2E_BACKEND=aws cargo nextest run --workspace --locked -E 'package(chat-e2e)'
 
 if [ -f ../shared/acceptance/smoke.py ]; then
-  step "acceptance smoke (release build of chat-local, embedded backend)"
-  cargo build --release --locked -p chat-local
-  CHAT_LOCAL_BIN="$PWD/target/release/chat-local" python3 ../shared/acceptance/smoke.py
+  # Debug binaries (the smokes check behaviour, not speed), built the way
+  # `cargo lambda watch` runs the functions (`cargo run --bin …` in the workspace), so
+  # the Lambda smoke below compiles nothing more.
+  step "building the gateway and function binaries (debug)"
+  cargo build --locked --quiet --workspace --bins
+  gateway="$PWD/target/debug/chat-local"
 
-  step "acceptance smoke (release build of chat-local, AWS backend on moto)"
-  # tests/moto/serve.py: moto with DynamoDB requests serialized (the script says why).
-  moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  moto_log=$(mktemp -t moto-XXXX.log)
-  python3 tests/moto/serve.py "$moto_port" >"$moto_log" 2>&1 &
-  moto_pid=$!
-  trap 'kill $moto_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 1 150); do
-    curl -fsS "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -fsS "http://127.0.0.1:$moto_port/moto-api/" >/dev/null || { cat "$moto_log"; echo "moto did not start"; exit 1; }
-  CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="http://127.0.0.1:$moto_port" \
-    CHAT_LOCAL_BIN="$PWD/target/release/chat-local" python3 ../shared/acceptance/smoke.py
+  step "acceptance smoke (chat-local, embedded backend)"
+  CHAT_LOCAL_BIN="$gateway" python3 ../shared/acceptance/smoke.py
+
+  step "acceptance smoke (chat-local, AWS backend on moto)"
+  start_moto
+  trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+  CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="$MOTO_URL" CHAT_LOCAL_BIN="$gateway" \
+    python3 ../shared/acceptance/smoke.py
+  kill "$MOTO_PID" 2>/dev/null || true
+
+  step "acceptance smoke through the local Lambda mode (cargo lambda watch)"
+  CHAT_LOCAL_BIN="$gateway" tests/lambda-local/smoke.sh
 else
-  step "acceptance smoke skipped: ../shared/acceptance is not beside this checkout"
+  step "acceptance smokes skipped: ../shared/acceptance is not beside this checkout"
 fi
 
 step "all tests passed"

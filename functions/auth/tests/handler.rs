@@ -286,3 +286,60 @@ async fn a_guest_login_without_a_display_name_is_a_bad_request() {
         200
     );
 }
+
+/// The real `bootstrap` process, started as Lambda would start it but with its
+/// configuration incomplete: it must refuse to start and name what is missing, rather
+/// than run on some default. Every function's `main` is the same `chat_wiring::lambda::run`.
+#[test]
+fn the_binary_refuses_to_start_with_incomplete_configuration_and_names_the_variables() {
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fn-auth"));
+        cmd.env_clear()
+            // Where a runtime API would be; the process must stop before using it.
+            .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+            .env("AWS_LAMBDA_FUNCTION_NAME", "fn-auth")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_REGION", "us-east-1");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("start the fn-auth binary");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+
+    let (ok, text) = run(&[]);
+    assert!(!ok, "started without any configuration:\n{text}");
+    for name in [
+        "CHAT_JWT_SECRET",
+        "CHAT_WS_MANAGEMENT_ENDPOINT",
+        "CHAT_TABLE",
+        "CHAT_JOBS_QUEUE_URL",
+        "CHAT_BUCKET",
+    ] {
+        assert!(
+            text.contains(name),
+            "the refusal should name {name}:\n{text}"
+        );
+    }
+
+    // Everything but the queue: exactly that one is named.
+    let (ok, text) = run(&[
+        ("CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("CHAT_WS_MANAGEMENT_ENDPOINT", "https://api.example/dev"),
+        ("CHAT_TABLE", "chat"),
+        ("CHAT_BUCKET", "files"),
+    ]);
+    assert!(!ok, "started without a queue:\n{text}");
+    assert!(text.contains("CHAT_JOBS_QUEUE_URL is not set"), "{text}");
+    assert!(!text.contains("CHAT_TABLE"), "{text}");
+
+    // Asking for the embedded backend is refused by name, not silently honoured.
+    let (ok, text) = run(&[("CHAT_BACKEND", "embedded")]);
+    assert!(!ok && text.contains("CHAT_BACKEND"), "{text}");
+}

@@ -12,13 +12,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chat_config::{Backend, Settings};
 use chat_core::App;
 use chat_core::model::{Role, Tier, UserRecord};
 use chat_core::ports::Push;
 use chat_core::service::admin::{IdentityPatch, NewEmployee};
 use chat_core::service::audit::Actor;
 use chat_embedded::push::{ConnectionHub, ManagementApiPush};
+use chat_wiring::{Backend, Settings};
 use clap::Subcommand;
 use tracing::{debug, warn};
 
@@ -87,7 +87,7 @@ pub async fn run_users(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     if choice.backend == Backend::Embedded
-        && !data_dir.join(chat_config::embedded::DB_FILE).exists()
+        && !data_dir.join(crate::backend::DB_FILE).exists()
         && !matches!(command, UsersCommand::Add { .. })
     {
         bail!(

@@ -9,20 +9,60 @@
 //!   deployed names must be given (`CHAT_TABLE`, `CHAT_JOBS_QUEUE_URL`, …). Jobs are taken from SQS by an in-process
 //!   poller, as the event source mapping feeds the worker Lambda on AWS.
 //!
-//! Either way the gateway plays API Gateway, so pushes go to its own sockets.
+//! Either way the gateway plays API Gateway, so pushes go to its own sockets. In the
+//! local Lambda mode (AWS backend only: the functions are separate processes and
+//! must share the state) the queue's batches go to the worker function instead.
+//!
+//! The embedded adapters are assembled here and nowhere else: the Lambda functions'
+//! wiring (`chat-wiring`) must never link them.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chat_config::{AwsEnv, Backend};
-use chat_core::ports::Push;
-use chat_core::{App, Config};
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use chat_aws::jobs::{Delivery, NOT_BEFORE_ATTRIBUTE};
+use chat_core::auth::PasswordHasher;
+use chat_core::ports::{Push, SystemClock, UlidGen};
+use chat_core::{App, Config, Deps};
+use chat_embedded::blobs::FolderBlobs;
+use chat_embedded::jobs::{self, JobReceiver};
+use chat_embedded::sqlite::SqliteStore;
+use chat_wiring::{AwsEnv, Backend};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use crate::functions::LambdaInvoker;
 use crate::worker;
+
+/// The SQLite file inside a data folder (also holds the durable job queue).
+pub const DB_FILE: &str = "chat.db";
+/// The blob folder inside a data folder.
+pub const BLOB_DIR: &str = "blobs";
+
+/// An app on the embedded adapters in `data_dir`, the receiving end of its durable
+/// job queue, and the store (for process-level chores).
+async fn embedded_app(
+    data_dir: &Path,
+    config: Config,
+    push: Arc<dyn Push>,
+) -> anyhow::Result<(Arc<App>, JobReceiver, SqliteStore)> {
+    let where_ = || format!("cannot open storage in {}", data_dir.display());
+    let store = SqliteStore::open(&data_dir.join(DB_FILE)).with_context(where_)?;
+    let blobs = FolderBlobs::new(data_dir.join(BLOB_DIR)).with_context(where_)?;
+    let (job_queue, receiver) = jobs::durable_channel(&store).await.with_context(where_)?;
+    let deps = Deps {
+        store: Arc::new(store.clone()),
+        push,
+        jobs: Arc::new(job_queue),
+        blobs: Arc::new(blobs),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UlidGen),
+    };
+    let app = App::new(deps, config, PasswordHasher::production())?;
+    Ok((Arc::new(app), receiver, store))
+}
 
 /// The backend flags, shared by `serve` and `users`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,41 +92,44 @@ impl BackendChoice {
     }
 }
 
-/// An app for the gateway plus its running job worker (stopped by `stop`).
+/// An app for the gateway plus its running job worker (stopped by `stop`). With
+/// `lambda`, queued jobs go to the worker function rather than to this process's app.
 pub(crate) async fn open_for_gateway(
     choice: &BackendChoice,
     data_dir: &Path,
     config: Config,
     push: Arc<dyn Push>,
+    lambda: Option<LambdaInvoker>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<(Arc<App>, JoinHandle<()>)> {
     match choice.backend {
         Backend::Embedded => {
-            let backend = chat_config::embedded::build(data_dir, config, push)
-                .await
-                .with_context(|| format!("cannot open storage in {}", data_dir.display()))?;
+            anyhow::ensure!(
+                lambda.is_none(),
+                "the local Lambda mode needs --backend aws: the functions run in other \
+                 processes and cannot open this gateway's SQLite file"
+            );
+            let (app, jobs, store) = embedded_app(data_dir, config, push).await?;
             // Sockets do not survive a restart: rows left by the last run would show
             // users online and waste pushes.
-            let stale = backend
-                .store
+            let stale = store
                 .clear_connections()
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot clear stale connections: {e}"))?;
             if stale > 0 {
                 info!(stale, "forgot connections left by the previous run");
             }
-            drop(backend.store);
-            let app = backend.app;
-            let worker = tokio::spawn(worker::run(Arc::clone(&app), backend.jobs, stop));
+            drop(store);
+            let worker = tokio::spawn(worker::run(Arc::clone(&app), jobs, stop));
             Ok((app, worker))
         }
         Backend::Aws => {
-            let clients = chat_config::aws::connect_or_provision(&choice.aws_env())
+            let clients = chat_wiring::aws::connect_or_provision(&choice.aws_env())
                 .await
                 .context("cannot prepare the AWS resources")?;
             // Connections a previous run left in the table get `Gone` from this
             // gateway's push on first use and are deleted then (as on AWS).
-            let aws = chat_config::aws::build(&clients, config, Some(push))?;
+            let aws = chat_wiring::aws::build(&clients, config, Some(push))?;
             info!(
                 endpoint = clients.target.endpoint.as_deref().unwrap_or("AWS"),
                 table = %clients.target.table,
@@ -95,14 +138,56 @@ pub(crate) async fn open_for_gateway(
                 "storage on the AWS backend"
             );
             let poller = chat_aws::jobs::SqsJobPoller::from_clients(&clients);
-            let worker = tokio::spawn(chat_aws::jobs::run_worker(
-                Arc::clone(&aws.app),
-                poller,
-                stop,
-            ));
+            let worker = match lambda {
+                None => tokio::spawn(chat_aws::jobs::run_worker(
+                    Arc::clone(&aws.app),
+                    poller,
+                    stop,
+                )),
+                // As the event source mapping does: each batch is one invocation.
+                Some(invoker) => tokio::spawn(chat_aws::jobs::run_worker_with(
+                    poller,
+                    stop,
+                    move |batch| {
+                        let invoker = invoker.clone();
+                        async move {
+                            let response = invoker.run_jobs(sqs_event(&batch)).await;
+                            response
+                                .batch_item_failures
+                                .into_iter()
+                                .map(|f| f.item_identifier)
+                                .collect()
+                        }
+                    },
+                )),
+            };
             Ok((aws.app, worker))
         }
     }
+}
+
+/// The event SQS would hand the worker function for `batch`.
+fn sqs_event(batch: &[Delivery]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = batch
+        .iter()
+        .map(|d| {
+            let mut record = SqsMessage::default();
+            record.message_id = Some(d.message_id.clone());
+            record.body = Some(d.body.clone());
+            record.event_source = Some("aws:sqs".into());
+            if let Some(ms) = d.not_before_ms {
+                let mut attribute = SqsMessageAttribute::default();
+                attribute.string_value = Some(ms.to_string());
+                attribute.data_type = Some("Number".into());
+                record
+                    .message_attributes
+                    .insert(NOT_BEFORE_ATTRIBUTE.to_string(), attribute);
+            }
+            record
+        })
+        .collect();
+    event
 }
 
 /// An app for one admin command. Jobs it enqueues are left for the gateway's worker.
@@ -114,15 +199,13 @@ pub(crate) async fn open_for_admin(
 ) -> anyhow::Result<Arc<App>> {
     match choice.backend {
         Backend::Embedded => {
-            let backend = chat_config::embedded::build(data_dir, config, push)
-                .await
-                .with_context(|| format!("cannot open storage in {}", data_dir.display()))?;
-            drop(backend.jobs);
-            drop(backend.store);
-            Ok(backend.app)
+            let (app, jobs, store) = embedded_app(data_dir, config, push).await?;
+            drop(jobs);
+            drop(store);
+            Ok(app)
         }
         Backend::Aws => {
-            let clients = chat_config::aws::connect_or_provision(&choice.aws_env())
+            let clients = chat_wiring::aws::connect_or_provision(&choice.aws_env())
                 .await
                 .context("cannot prepare the AWS resources")?;
             // With a deployed WebSocket API named, revoking or disabling closes the
@@ -131,7 +214,7 @@ pub(crate) async fn open_for_admin(
                 Some(_) => None,
                 None => Some(push),
             };
-            Ok(chat_config::aws::build(&clients, config, push)?.app)
+            Ok(chat_wiring::aws::build(&clients, config, push)?.app)
         }
     }
 }

@@ -7,13 +7,15 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use chat_config::Backend;
-use chat_config::logging::LogFormat;
+use chat_wiring::aws_env::MANAGEMENT_KEY_VAR;
+use chat_wiring::logging::LogFormat;
+use chat_wiring::settings::{ALLOWED_ORIGINS_VAR, DEFAULT_RATE_LIMIT, RATE_LIMIT_VAR};
+use chat_wiring::{Backend, Settings};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::admin_cli::{UsersCommand, run_users};
 use crate::backend::BackendChoice;
-use crate::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_RATE_LIMIT, GatewayConfig};
+use crate::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, GatewayConfig, LambdaMode};
 use crate::server::{shutdown_signal, start};
 
 #[derive(Debug, Parser)]
@@ -78,6 +80,10 @@ pub enum Command {
     Users(UsersCommand),
 }
 
+/// `serve`'s flags. Flags that stand for a core setting have no clap default and no
+/// clap `env`: [`ServeArgs::settings`] merges them over the environment and the
+/// settings' own defaults, in one place, so `CHAT_RATE_LIMIT` works and `20` is
+/// written once (in `chat_wiring::settings`).
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -86,12 +92,24 @@ pub struct ServeArgs {
     /// Create the PROTOCOL §0 demo accounts if absent (public passwords).
     #[arg(long)]
     pub demo: bool,
-    /// Actions per second per connection (burst twice that); 0 turns limiting off.
-    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
-    pub rate_limit: u32,
-    /// A browser origin allowed to open WebSockets (repeatable); the gateway's own
-    /// localhost origins are always allowed.
-    #[arg(long = "allow-origin")]
+    #[arg(
+        long,
+        value_name = "N",
+        help = format!(
+            "Actions per second per connection (burst twice that); 0 turns limiting off \
+             [env: {RATE_LIMIT_VAR}] [default: {DEFAULT_RATE_LIMIT}]"
+        )
+    )]
+    pub rate_limit: Option<u32>,
+    #[arg(
+        long = "allow-origin",
+        value_name = "ORIGIN",
+        help = format!(
+            "A browser origin allowed to open WebSockets (repeatable; replaces \
+             {ALLOWED_ORIGINS_VAR}, a comma-separated list); the gateway's own localhost \
+             origins are always allowed"
+        )
+    )]
     pub allow_origins: Vec<String>,
     /// PEM certificate chain: serve https:// and wss://.
     #[arg(long, requires = "tls_key")]
@@ -99,6 +117,15 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Local Lambda mode: send every API Gateway event to the functions served by
+    /// `cargo lambda watch` at this Lambda Invoke API URL (e.g. http://127.0.0.1:9000)
+    /// instead of running the handlers in this process. Needs the AWS backend.
+    #[arg(long, env = "CHAT_LAMBDA_ENDPOINT", value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+    /// Also serve the Management API (`/@connections`) here, a fixed address to give
+    /// the functions as CHAT_WS_MANAGEMENT_ENDPOINT (local Lambda mode).
+    #[arg(long, env = "CHAT_MANAGEMENT_ADDR", value_name = "ADDR")]
+    pub management_addr: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,19 +150,63 @@ impl ServeArgs {
     fn any_given(&self) -> bool {
         self.addr.to_string() != DEFAULT_ADDR
             || self.demo
-            || self.rate_limit != DEFAULT_RATE_LIMIT
+            || self.rate_limit.is_some()
             || !self.allow_origins.is_empty()
             || self.tls_cert.is_some()
             || self.tls_key.is_some()
     }
 
-    pub fn to_config(&self, data_dir: PathBuf) -> GatewayConfig {
+    /// The flags that stand for settings, under the variable each one overrides.
+    fn setting_flags(&self) -> Vec<(&'static str, String)> {
+        let mut flags = Vec::new();
+        if let Some(n) = self.rate_limit {
+            flags.push((RATE_LIMIT_VAR, n.to_string()));
+        }
+        if !self.allow_origins.is_empty() {
+            flags.push((ALLOWED_ORIGINS_VAR, self.allow_origins.join(",")));
+        }
+        flags
+    }
+
+    /// The core settings: a flag if given, else the variable in `env`, else the
+    /// settings' default — the one place they are merged.
+    pub fn settings(
+        &self,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, chat_wiring::ConfigError> {
+        let flags = self.setting_flags();
+        Settings::from_lookup(|name| {
+            flags
+                .iter()
+                .find(|(flag, _)| *flag == name)
+                .map(|(_, value)| value.clone())
+                .or_else(|| env(name))
+        })
+    }
+
+    /// The gateway's configuration, reading variables through `env`.
+    pub fn to_config(
+        &self,
+        data_dir: PathBuf,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<GatewayConfig> {
         let mut config = GatewayConfig::new(self.addr, data_dir);
         config.demo = self.demo;
-        config.rate_limit = self.rate_limit;
-        config.allowed_origins = self.allow_origins.clone();
+        config.settings = self.settings(env)?;
         config.tls = self.tls_cert.clone().zip(self.tls_key.clone());
-        config
+        config.lambda = self
+            .lambda_endpoint
+            .as_ref()
+            .filter(|e| !e.trim().is_empty())
+            .map(|endpoint| LambdaMode {
+                endpoint: endpoint.trim().to_string(),
+                management_addr: self.management_addr,
+            });
+        if config.lambda.is_none() && self.management_addr.is_some() {
+            anyhow::bail!("--management-addr is for the local Lambda mode (--lambda-endpoint)");
+        }
+        config.management_key = env(MANAGEMENT_KEY_VAR).filter(|k| !k.trim().is_empty());
+        Ok(config)
     }
 }
 
@@ -147,9 +218,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let choice = cli.backend_choice();
+    let env = |name: &str| std::env::var(name).ok();
     match cli.command {
-        None => serve(cli.serve.to_config(cli.data_dir), choice).await,
-        Some(Command::Serve(args)) => serve(args.to_config(cli.data_dir), choice).await,
+        None => serve(cli.serve.to_config(cli.data_dir, &env)?, choice).await,
+        Some(Command::Serve(args)) => serve(args.to_config(cli.data_dir, &env)?, choice).await,
         Some(Command::Users(command)) => {
             let stdin = std::io::stdin();
             let mut input = stdin.lock();
@@ -178,15 +250,87 @@ mod tests {
         Cli::try_parse_from(std::iter::once("chat-local").chain(args.iter().copied()))
     }
 
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn flags_beat_the_environment_which_beats_the_defaults() {
+        let cli = parse(&[]).unwrap();
+        let default = cli.serve.settings(&no_env).unwrap();
+        assert_eq!(default.rate_limit, DEFAULT_RATE_LIMIT);
+
+        let env = env_of(&[
+            ("CHAT_RATE_LIMIT", "7"),
+            ("CHAT_ALLOWED_ORIGINS", "https://env.example"),
+        ]);
+        let from_env = cli.serve.settings(&env).unwrap();
+        assert_eq!(
+            from_env.rate_limit, 7,
+            "CHAT_RATE_LIMIT must reach the gateway"
+        );
+        assert_eq!(from_env.allowed_origins, vec!["https://env.example"]);
+
+        let cli = parse(&[
+            "--rate-limit",
+            "0",
+            "--allow-origin",
+            "https://flag.example",
+        ])
+        .unwrap();
+        let from_flags = cli.serve.settings(&env).unwrap();
+        assert_eq!(from_flags.rate_limit, 0);
+        assert_eq!(from_flags.allowed_origins, vec!["https://flag.example"]);
+
+        let bad = env_of(&[("CHAT_RATE_LIMIT", "lots")]);
+        let err = parse(&[]).unwrap().serve.settings(&bad).unwrap_err();
+        assert!(err.to_string().contains("CHAT_RATE_LIMIT"), "{err}");
+    }
+
+    #[test]
+    fn the_lambda_mode_takes_an_endpoint_and_a_management_address() {
+        let cli = parse(&[
+            "--lambda-endpoint",
+            "http://127.0.0.1:9000",
+            "--management-addr",
+            "127.0.0.1:9100",
+        ])
+        .unwrap();
+        let config = cli.serve.to_config(PathBuf::from("d"), &no_env).unwrap();
+        let lambda = config.lambda.unwrap();
+        assert_eq!(lambda.endpoint, "http://127.0.0.1:9000");
+        assert_eq!(
+            lambda.management_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let cli = parse(&["--management-addr", "127.0.0.1:9100"]).unwrap();
+        assert!(cli.serve.to_config(PathBuf::from("d"), &no_env).is_err());
+        let keyed = env_of(&[("CHAT_MANAGEMENT_KEY", "k-1")]);
+        let config = parse(&[])
+            .unwrap()
+            .serve
+            .to_config(PathBuf::from("d"), &keyed)
+            .unwrap();
+        assert_eq!(config.management_key.as_deref(), Some("k-1"));
+    }
+
     #[test]
     fn the_protocol_command_line_serves_by_default() {
         let cli = parse(&["--addr", "127.0.0.1:9999", "--data-dir", "d", "--demo"]).unwrap();
         assert!(cli.command.is_none());
-        let config = cli.serve.to_config(cli.data_dir);
+        let config = cli.serve.to_config(cli.data_dir, &no_env).unwrap();
         assert_eq!(config.addr.port(), 9999);
         assert_eq!(config.data_dir, PathBuf::from("d"));
-        assert!(config.demo && config.tls.is_none());
-        assert_eq!(config.rate_limit, 20);
+        assert!(config.demo && config.tls.is_none() && config.lambda.is_none());
+        assert_eq!(config.settings.rate_limit, 20);
     }
 
     #[test]
@@ -208,9 +352,12 @@ mod tests {
         let Some(Command::Serve(args)) = cli.command else {
             panic!("expected serve")
         };
-        let config = args.to_config(cli.data_dir);
-        assert_eq!(config.rate_limit, 0);
-        assert_eq!(config.allowed_origins, vec!["https://a", "https://b"]);
+        let config = args.to_config(cli.data_dir, &no_env).unwrap();
+        assert_eq!(config.settings.rate_limit, 0);
+        assert_eq!(
+            config.settings.allowed_origins,
+            vec!["https://a", "https://b"]
+        );
         assert_eq!(
             config.tls,
             Some((PathBuf::from("c.pem"), PathBuf::from("k.pem")))

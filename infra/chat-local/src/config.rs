@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use chrono::Duration;
+use chat_wiring::Settings;
 
 use crate::backend::BackendChoice;
 
@@ -11,8 +11,6 @@ use crate::backend::BackendChoice;
 pub const DEFAULT_DATA_DIR: &str = ".chat-data";
 /// Default listen address (PROTOCOL §0).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
-/// PROTOCOL §5 default: 20 actions/s per connection, burst 40.
-pub const DEFAULT_RATE_LIMIT: u32 = 20;
 /// Largest WebSocket message the socket itself accepts. Far above the protocol's
 /// 32 KiB frame limit on purpose: an oversized frame must reach the handler, which
 /// answers `payload_too_large` and keeps the connection, instead of the socket layer
@@ -28,33 +26,45 @@ pub struct GatewayConfig {
     pub data_dir: PathBuf,
     /// Seed the PROTOCOL §0 demo accounts (if absent).
     pub demo: bool,
-    /// Actions per second per connection, burst twice that; `0` = off.
-    pub rate_limit: u32,
-    /// Browser origins allowed on `/ws` besides `http://localhost:<port>` and
-    /// `http://127.0.0.1:<port>`, which are always allowed.
-    pub allowed_origins: Vec<String>,
+    /// The core's settings, already merged (flags over environment over defaults, see
+    /// `cli`). A missing signing secret is taken from (or created in) the data folder;
+    /// the gateway's own localhost origins are always added to `allowed_origins`.
+    pub settings: Settings,
     /// PEM certificate chain and private key: serve `https://` and `wss://`.
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// Lifetime of guest invite codes; `None` keeps the environment's
-    /// (`CHAT_INVITE_TTL_SECONDS`, default 24 h). Tests set a short one to see codes expire.
-    pub invite_ttl: Option<Duration>,
     /// Where state lives: the embedded store (default) or the AWS adapters.
     pub backend: BackendChoice,
+    /// Send events to Lambda functions instead of running the handlers in-process.
+    pub lambda: Option<LambdaMode>,
+    /// The Management API key; `None` keeps (or creates) `<data-dir>/management.key`.
+    pub management_key: Option<String>,
+}
+
+/// The local Lambda mode (`--lambda-endpoint`): the functions run as separate
+/// processes under `cargo lambda watch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaMode {
+    /// The Lambda Invoke API's base URL (`cargo lambda watch`: `http://127.0.0.1:9000`).
+    pub endpoint: String,
+    /// A second listener serving only the Management API, at an address the functions
+    /// can be told before the gateway starts (`CHAT_WS_MANAGEMENT_ENDPOINT`); `None`
+    /// serves it on the main address only.
+    pub management_addr: Option<SocketAddr>,
 }
 
 impl GatewayConfig {
-    /// Defaults: no demo accounts, 20 actions/s, only the local origins, no TLS, the
-    /// environment's invite lifetime.
+    /// Defaults: no demo accounts, the settings' defaults (20 actions/s, only the local
+    /// origins, 24 h invites), no TLS, embedded storage, handlers in-process.
     pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
         GatewayConfig {
             addr,
             data_dir,
             demo: false,
-            rate_limit: DEFAULT_RATE_LIMIT,
-            allowed_origins: Vec::new(),
+            settings: Settings::default(),
             tls: None,
-            invite_ttl: None,
             backend: BackendChoice::default(),
+            lambda: None,
+            management_key: None,
         }
     }
 
@@ -92,6 +102,6 @@ mod tests {
             c.default_origins(9000)
                 .contains(&"https://localhost:9000".to_string())
         );
-        assert_eq!((c.demo, c.rate_limit), (false, 20));
+        assert_eq!((c.demo, c.settings.rate_limit), (false, 20));
     }
 }

@@ -23,31 +23,24 @@ use base64::Engine;
 use chat_core::CoreError;
 use chrono::Utc;
 
+use crate::functions::Function;
 use crate::server::Shared;
 
 /// Largest HTTP request body passed on (API Gateway's payload limit is 10 MB; none of
 /// our JSON routes needs more than a few KiB).
 pub(crate) const MAX_HTTP_BODY: usize = 1024 * 1024;
 
-/// The Lambda functions behind the HTTP API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HttpFunction {
-    Auth,
-    SupervisorApi,
-    AdminApi,
-}
-
 /// The HTTP API's routes, as API Gateway has them: `ANY /prefix/{proxy+}` takes every
 /// method on every path below `/prefix/`; `$default` takes what no other route does.
-const HTTP_ROUTES: &[(&str, HttpFunction)] = &[
-    ("ANY /supervisor/{proxy+}", HttpFunction::SupervisorApi),
-    ("ANY /admin/{proxy+}", HttpFunction::AdminApi),
-    ("$default", HttpFunction::Auth),
+const HTTP_ROUTES: &[(&str, Function)] = &[
+    ("ANY /supervisor/{proxy+}", Function::SupervisorApi),
+    ("ANY /admin/{proxy+}", Function::AdminApi),
+    ("$default", Function::Auth),
 ];
 
 /// The route `path` matches: its key, its function and, for a `{proxy+}` route, the
 /// rest of the path (API Gateway's `pathParameters.proxy`).
-fn http_route(path: &str) -> (&'static str, HttpFunction, Option<&str>) {
+fn http_route(path: &str) -> (&'static str, Function, Option<&str>) {
     for (key, function) in HTTP_ROUTES {
         let Some(pattern) = key.strip_prefix("ANY ") else {
             return (key, *function, None);
@@ -57,7 +50,7 @@ fn http_route(path: &str) -> (&'static str, HttpFunction, Option<&str>) {
             return (key, *function, Some(rest));
         }
     }
-    ("$default", HttpFunction::Auth, None)
+    ("$default", Function::Auth, None)
 }
 
 /// Fallback route: the request as an HTTP API event, answered by the function its
@@ -86,12 +79,7 @@ pub(crate) async fn handle(
             .path_parameters
             .insert("proxy".to_string(), rest.to_string());
     }
-    let response = match function {
-        HttpFunction::Auth => fn_auth::handle(&shared.app, event).await,
-        HttpFunction::SupervisorApi => fn_supervisor_api::handle(&shared.app, event).await,
-        HttpFunction::AdminApi => fn_admin_api::handle(&shared.app, event).await,
-    };
-    from_http_response(response)
+    from_http_response(shared.functions.http(function, event).await)
 }
 
 /// Builds the event API Gateway's HTTP API (payload format 2.0) would send.
@@ -255,13 +243,13 @@ mod tests {
             http_route("/supervisor/rooms/r1/participants"),
             (
                 "ANY /supervisor/{proxy+}",
-                HttpFunction::SupervisorApi,
+                Function::SupervisorApi,
                 Some("rooms/r1/participants")
             )
         );
         assert_eq!(
             http_route("/admin/users"),
-            ("ANY /admin/{proxy+}", HttpFunction::AdminApi, Some("users"))
+            ("ANY /admin/{proxy+}", Function::AdminApi, Some("users"))
         );
         for path in [
             "/auth/guest",
@@ -272,7 +260,7 @@ mod tests {
         ] {
             assert_eq!(
                 http_route(path),
-                ("$default", HttpFunction::Auth, None),
+                ("$default", Function::Auth, None),
                 "{path}"
             );
         }

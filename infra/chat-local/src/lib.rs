@@ -11,11 +11,14 @@
 //! - `http_bridge`: every other HTTP request ⇄ `ApiGatewayV2httpRequest`, routed like
 //!   API Gateway's routes: `/supervisor/*` → `fn_supervisor_api`, `/admin/*` →
 //!   `fn_admin_api`, the rest → `fn_auth`.
+//! - [`functions`]: who answers those events — the handlers in-process, or the Lambda
+//!   binaries under `cargo lambda watch` through the Invoke API (`--lambda-endpoint`).
 //! - `ws`: `/ws` handshake (`$connect`), frames (`$default`), close (`$disconnect`).
 //! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
 //! - [`secrets`]: the signing secret and management key kept in the data folder.
 //! - [`demo`]: the PROTOCOL §0 demo accounts.
-//! - [`backend`]: picks the adapters (embedded or AWS) and starts the matching worker.
+//! - [`backend`]: picks and assembles the adapters (embedded or AWS) and starts the
+//!   matching worker.
 //! - `worker`: the in-process job worker for the embedded queue.
 //! - [`admin_cli`]: `users …` subcommands on the chosen backend's store.
 //! - [`cli`]: the command line (`serve` is the default subcommand).
@@ -25,6 +28,7 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod functions;
 mod http_bridge;
 mod management;
 pub mod secrets;

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     } else {
         "info"
     };
-    chat_config::logging::init_with(cli.log_format.into(), default_filter);
+    chat_wiring::logging::init_with(cli.log_format.into(), default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

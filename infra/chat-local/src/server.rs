@@ -20,7 +20,6 @@ use axum::routing::get;
 use axum_server::Handle;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
-use chat_config::Settings;
 use chat_core::ids::ConnectionId;
 use chat_core::{App, CoreError};
 use chat_embedded::push::ConnectionHub;
@@ -30,6 +29,7 @@ use tower_http::trace::TraceLayer;
 use tracing::{info, warn};
 
 use crate::config::GatewayConfig;
+use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
 use crate::{backend, demo, http_bridge, management, ws};
@@ -39,7 +39,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What every route handler shares.
 pub(crate) struct Shared {
-    pub(crate) app: Arc<App>,
+    /// Who answers the events: the handlers in this process, or Lambda functions.
+    pub(crate) functions: Functions,
     pub(crate) hub: Arc<ConnectionHub>,
     pub(crate) management_key: String,
     /// Set at shutdown: new sockets are refused.
@@ -85,33 +86,44 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     let data_dir = config.data_dir.clone();
     prepare_data_dir(&data_dir)?;
 
-    let mut settings = Settings::from_env().context("invalid environment configuration")?;
+    let mut settings = config.settings.clone();
     if settings.jwt_secret.is_none() {
         let path = secrets::file(&data_dir, JWT_SECRET_FILE);
         let secret = secrets::load_or_create(&path)
             .with_context(|| format!("cannot read or create {}", path.display()))?;
         settings.jwt_secret = Some(secret.into_bytes());
     }
-    let key_path = secrets::file(&data_dir, MANAGEMENT_KEY_FILE);
-    let management_key = secrets::load_or_create(&key_path)
-        .with_context(|| format!("cannot read or create {}", key_path.display()))?;
+    let management_key = match &config.management_key {
+        Some(key) => key.clone(),
+        None => {
+            let key_path = secrets::file(&data_dir, MANAGEMENT_KEY_FILE);
+            secrets::load_or_create(&key_path)
+                .with_context(|| format!("cannot read or create {}", key_path.display()))?
+        }
+    };
 
     let listener = std::net::TcpListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let local_addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
+    let management_listener = match config.lambda.as_ref().and_then(|l| l.management_addr) {
+        Some(addr) => Some(
+            std::net::TcpListener::bind(addr)
+                .with_context(|| format!("cannot listen on {addr} (--management-addr)"))?,
+        ),
+        None => None,
+    };
     let tls = match &config.tls {
         Some((cert, key)) => Some(load_tls(cert, key).await?),
         None => None,
     };
+    let invoker = match &config.lambda {
+        Some(lambda) => Some(LambdaInvoker::new(&lambda.endpoint)?),
+        None => None,
+    };
 
-    settings.rate_limit = config.rate_limit;
-    if let Some(ttl) = config.invite_ttl {
-        settings.invite_ttl = ttl;
-    }
     let mut origins = config.default_origins(local_addr.port());
-    origins.extend(config.allowed_origins.iter().cloned());
     origins.append(&mut settings.allowed_origins);
     let mut seen = std::collections::HashSet::new();
     origins.retain(|o| seen.insert(o.clone()));
@@ -125,6 +137,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
         &data_dir,
         core_config,
         hub.clone(),
+        invoker.clone(),
         stop_rx,
     )
     .await?;
@@ -136,13 +149,20 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
 
     let shutting_down = Arc::new(AtomicBool::new(false));
     let (tasks, tasks_done) = TaskTracker::new();
+    let functions = match invoker {
+        Some(invoker) => Functions::Lambda(invoker),
+        None => Functions::InProcess(Arc::clone(&app)),
+    };
     let shared = Arc::new(Shared {
-        app: Arc::clone(&app),
+        functions,
         hub: Arc::clone(&hub),
         management_key: management_key.clone(),
         shutting_down: Arc::clone(&shutting_down),
         tasks,
     });
+    if let Some(listener) = management_listener {
+        serve_management_api(listener, Arc::clone(&shared))?;
+    }
     let make_service = router(shared).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
     // TCP_NODELAY: chat frames are small and latency-bound; with Nagle's algorithm a
@@ -180,7 +200,8 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
         data_dir = %data_dir.display(),
         tls = config.tls.is_some(),
         demo = config.demo,
-        rate_limit = config.rate_limit,
+        rate_limit = config.settings.rate_limit,
+        lambda_endpoint = config.lambda.as_ref().map(|l| l.endpoint.as_str()),
         "chat-local listening on {scheme}://{local_addr} (WebSocket at /ws)"
     );
 
@@ -251,16 +272,45 @@ impl RunningGateway {
     }
 }
 
+/// The Management API alone on its own listener (local Lambda mode). It lives as
+/// long as the process: it only forwards into the hub, which outlives every socket.
+fn serve_management_api(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+) -> anyhow::Result<()> {
+    listener
+        .set_nonblocking(true)
+        .context("cannot configure the management listener")?;
+    let addr = listener
+        .local_addr()
+        .context("management listener address")?;
+    let listener =
+        tokio::net::TcpListener::from_std(listener).context("cannot serve the Management API")?;
+    let app = management_routes(Router::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(shared);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error = %e, "the Management API listener stopped");
+        }
+    });
+    info!(%addr, "Management API also served on its own address");
+    Ok(())
+}
+
+fn management_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
+    router.route(
+        "/@connections/{id}",
+        get(management::get)
+            .post(management::post)
+            .delete(management::delete),
+    )
+}
+
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    management_routes(Router::new())
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
-        .route(
-            "/@connections/{id}",
-            get(management::get)
-                .post(management::post)
-                .delete(management::delete),
-        )
         .fallback(http_bridge::handle)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())

@@ -67,7 +67,9 @@ pub(crate) async fn upgrade(
         .register_from(id.clone(), tx, Some(peer.ip().to_string()));
 
     let event = connect_event(&id, &headers, query.as_deref().unwrap_or(""), peer);
-    let answer = fn_ws_connect::handle(&shared.app, event)
+    let answer = shared
+        .functions
+        .ws_connect(event)
         .instrument(span.clone())
         .await;
     if answer.status_code != 200 {
@@ -118,7 +120,16 @@ async fn run(
                 shared.hub.touch(&id);
                 let event = message_event(&id, text.as_str(), peer);
                 // Awaited before reading on: one connection's frames run in order.
-                fn_ws_message::handle(&shared.app, event).await;
+                let answer = shared.functions.ws_message(event).await;
+                if answer.status_code >= 500 {
+                    // The function itself failed (local Lambda mode): tell the client,
+                    // as API Gateway answers a failed integration.
+                    let err = CoreError::Unavailable("the message could not be handled".into());
+                    let _ = shared
+                        .hub
+                        .post(&id, &to_frame(&FrameError::new(&err)))
+                        .await;
+                }
             }
             Some(Ok(Message::Binary(_))) => {
                 shared.hub.touch(&id);
@@ -181,7 +192,10 @@ async fn write_loop(
 }
 
 async fn disconnect(shared: &Shared, id: &ConnectionId, peer: SocketAddr) {
-    let answer = fn_ws_disconnect::handle(&shared.app, disconnect_event(id, peer)).await;
+    let answer = shared
+        .functions
+        .ws_disconnect(disconnect_event(id, peer))
+        .await;
     if answer.status_code != 200 {
         warn!(status = answer.status_code, "$disconnect failed");
     }

@@ -258,7 +258,7 @@ async fn each_route_prefix_reaches_its_function_and_invites_expire_on_the_config
     let dir = tempfile::tempdir().unwrap();
     let mut config = GatewayConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
     config.demo = true;
-    config.invite_ttl = Some(chrono::Duration::seconds(1));
+    config.settings.invite_ttl = chrono::Duration::seconds(1);
     let gateway = start(config).await.unwrap();
     let base = format!("http://{}", gateway.local_addr());
     let ws_url = format!("ws://{}/ws", gateway.local_addr());

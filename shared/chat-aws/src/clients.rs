@@ -14,10 +14,13 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use chat_core::ports::MANAGEMENT_KEY_HEADER;
 
 /// Which AWS (or emulator) resources the adapters use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,43 @@ pub struct AwsTarget {
     /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}` (or a custom domain).
     /// `None` where nothing pushes (the local gateway pushes to its own sockets).
     pub management_endpoint: Option<String>,
+    /// Sent as [`MANAGEMENT_KEY_HEADER`] on Management API calls. Only the local
+    /// gateway's emulation of that API asks for it (functions served by
+    /// `cargo lambda watch` push through it); deployed stacks leave it unset.
+    pub management_key: Option<ManagementKey>,
+}
+
+/// The local gateway's management key; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ManagementKey(pub String);
+
+impl std::fmt::Debug for ManagementKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManagementKey(<redacted>)")
+    }
+}
+
+/// Adds the management key header to every Management API request.
+#[derive(Debug)]
+struct ManagementKeyHeader(ManagementKey);
+
+impl Intercept for ManagementKeyHeader {
+    fn name(&self) -> &'static str {
+        "ManagementKeyHeader"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        context
+            .request_mut()
+            .headers_mut()
+            .insert(MANAGEMENT_KEY_HEADER, self.0.0.clone());
+        Ok(())
+    }
 }
 
 /// Counts requests answered, by `service.operation` (every attempt, retries included;
@@ -138,12 +178,13 @@ impl AwsClients {
                 .build(),
         );
         let management = target.management_endpoint.as_ref().map(|endpoint| {
-            aws_sdk_apigatewaymanagement::Client::from_conf(
-                aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
-                    .endpoint_url(endpoint)
-                    .interceptor(counter.clone())
-                    .build(),
-            )
+            let mut config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
+                .endpoint_url(endpoint)
+                .interceptor(counter.clone());
+            if let Some(key) = &target.management_key {
+                config = config.interceptor(ManagementKeyHeader(key.clone()));
+            }
+            aws_sdk_apigatewaymanagement::Client::from_conf(config.build())
         });
         AwsClients {
             target,

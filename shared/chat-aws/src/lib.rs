@@ -25,5 +25,5 @@ pub mod push;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use clients::{AwsClients, AwsTarget, RequestCounter};
+pub use clients::{AwsClients, AwsTarget, ManagementKey, RequestCounter};
 pub use error::AwsError;

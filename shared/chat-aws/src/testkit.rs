@@ -120,6 +120,7 @@ pub fn unique_target(label: &str) -> AwsTarget {
         queue_url: format!("{endpoint}/123456789012/{name}"),
         bucket: name,
         management_endpoint: Some(endpoint),
+        management_key: None,
     }
 }
 

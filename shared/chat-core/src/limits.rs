@@ -3,6 +3,12 @@
 //! A token bucket per connection, kept in the process that handles the frames. Under
 //! the local gateway that is exact; on Lambda each warm instance keeps its own buckets,
 //! so the limit is per instance — API Gateway's route throttling is the hard cap there.
+//!
+//! Every frame takes a token before it is parsed (PROTOCOL §6: unparseable frames
+//! count too). A refused frame is answered `rate_limited`, but those answers have a
+//! budget of their own (as many per second as actions): a client flooding garbage
+//! would otherwise buy one push per frame, so past that budget refused frames are
+//! dropped without an answer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,7 +19,20 @@ use crate::ids::ConnectionId;
 #[derive(Debug, Clone, Copy)]
 struct TokenBucket {
     tokens: f64,
+    /// Budget for `rate_limited` answers while the connection is over its limit.
+    answers: f64,
     last: Instant,
+}
+
+/// What to do with one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateVerdict {
+    /// Within the limit: handle it.
+    Allow,
+    /// Over the limit: answer `rate_limited`, do nothing else.
+    Refuse,
+    /// Over the limit and out of answers too: drop it without a push.
+    Drop,
 }
 
 /// Token buckets keyed by connection.
@@ -35,12 +54,22 @@ impl RateLimiter {
 
     /// Takes one token for `conn`; `false` when the connection is over its limit.
     pub fn allow(&self, conn: &ConnectionId) -> bool {
-        self.allow_at(conn, Instant::now())
+        self.check(conn) == RateVerdict::Allow
     }
 
+    /// Takes one token for `conn`, and says how to treat the frame if there was none.
+    pub fn check(&self, conn: &ConnectionId) -> RateVerdict {
+        self.check_at(conn, Instant::now())
+    }
+
+    #[cfg(test)]
     fn allow_at(&self, conn: &ConnectionId, now: Instant) -> bool {
+        self.check_at(conn, now) == RateVerdict::Allow
+    }
+
+    fn check_at(&self, conn: &ConnectionId, now: Instant) -> RateVerdict {
         if self.per_second <= 0.0 {
-            return true;
+            return RateVerdict::Allow;
         }
         // A poisoned lock only means another thread panicked mid-update; the map is
         // still usable, and refusing all traffic would be worse.
@@ -50,16 +79,21 @@ impl RateLimiter {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let bucket = buckets.entry(conn.clone()).or_insert(TokenBucket {
             tokens: self.burst,
+            answers: self.per_second,
             last: now,
         });
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
+        bucket.answers = (bucket.answers + elapsed * self.per_second).min(self.per_second);
         bucket.last = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
-            true
+            RateVerdict::Allow
+        } else if bucket.answers >= 1.0 {
+            bucket.answers -= 1.0;
+            RateVerdict::Refuse
         } else {
-            false
+            RateVerdict::Drop
         }
     }
 
@@ -91,6 +125,26 @@ mod tests {
         assert!(limiter.allow_at(&conn, t1));
         assert!(limiter.allow_at(&conn, t1));
         assert!(!limiter.allow_at(&conn, t1));
+    }
+
+    #[test]
+    fn refusals_are_answered_within_their_own_budget_then_dropped() {
+        let limiter = RateLimiter::new(5, 10);
+        let conn = ConnectionId::parse("c1").unwrap();
+        let t0 = Instant::now();
+        let verdicts: Vec<RateVerdict> = (0..30).map(|_| limiter.check_at(&conn, t0)).collect();
+        let count = |v| verdicts.iter().filter(|&&x| x == v).count();
+        assert_eq!(count(RateVerdict::Allow), 10, "the burst");
+        assert_eq!(count(RateVerdict::Refuse), 5, "one second of answers");
+        assert_eq!(count(RateVerdict::Drop), 15);
+        assert_eq!(
+            verdicts[10],
+            RateVerdict::Refuse,
+            "the first refusal is answered"
+        );
+        // A second later both budgets have refilled.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(limiter.check_at(&conn, t1), RateVerdict::Allow);
     }
 
     #[test]

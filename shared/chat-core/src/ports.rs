@@ -265,6 +265,11 @@ pub enum PushError {
     Failed(#[source] crate::error::BoxError),
 }
 
+/// Header carrying the local gateway's management key. API Gateway's own Management
+/// API authenticates with SigV4 and IAM; the local gateway's emulation of it may listen
+/// on a public address, so every `Push` adapter that talks to it sends this key.
+pub const MANAGEMENT_KEY_HEADER: &str = "x-chat-management-key";
+
 /// Sends frames to open WebSocket connections (API Gateway Management API semantics).
 #[async_trait]
 pub trait Push: Send + Sync {

@@ -229,12 +229,53 @@ async fn a_burst_over_the_rate_limit_is_refused_without_closing() {
     let alice = t.employee("alice", T1, &[Role::Supervisor]).await;
     let c = t.connect(&alice).await;
     let mut codes = vec![];
-    for _ in 0..8 {
+    for _ in 0..6 {
         let r = t.call(&c, "room.list", json!({})).await;
         codes.push(r["error"]["code"].as_str().unwrap_or("ok").to_string());
     }
     assert_eq!(codes.iter().filter(|c| *c == "ok").count(), 4, "{codes:?}");
-    assert_eq!(codes.iter().filter(|c| *c == "rate_limited").count(), 4);
+    assert_eq!(codes.iter().filter(|c| *c == "rate_limited").count(), 2);
+    // Answers to refused frames have a budget too: the next ones get no push at all.
+    t.app
+        .handle_frame(&c, r#"{"action":"room.list","requestId":"x"}"#)
+        .await;
+    assert!(
+        t.events(&c).is_empty(),
+        "a flood must not buy a push per frame"
+    );
+}
+
+#[tokio::test]
+async fn garbage_counts_against_the_rate_limit_before_it_is_parsed() {
+    let mut config = test_config();
+    config.limits.actions_per_second = 3;
+    config.limits.burst = 6;
+    let t = TestApp::with_config(config);
+    let alice = t.employee("alice", T1, &[]).await;
+    let c = t.connect(&alice).await;
+    let oversized = "y".repeat(64 * 1024);
+    for i in 0..20 {
+        let frame = if i % 2 == 0 {
+            "{{{ not json"
+        } else {
+            oversized.as_str()
+        };
+        t.app.handle_frame(&c, frame).await;
+    }
+    let codes: Vec<String> = t
+        .events(&c)
+        .iter()
+        .map(|f| f["error"]["code"].as_str().unwrap_or("?").to_string())
+        .collect();
+    // The burst's six frames are parsed (bad_request / payload_too_large); then three
+    // rate_limited answers (one second's budget); the other eleven are dropped.
+    assert_eq!(codes.len(), 9, "{codes:?}");
+    assert!(
+        codes[..6]
+            .iter()
+            .all(|c| c == "bad_request" || c == "payload_too_large")
+    );
+    assert!(codes[6..].iter().all(|c| c == "rate_limited"), "{codes:?}");
 }
 
 #[tokio::test]

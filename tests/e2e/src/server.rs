@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chat_config::Backend;
 use chat_local::backend::BackendChoice;
 use chat_local::{GatewayConfig, RunningGateway};
+use chat_wiring::Backend;
 use serde_json::{Map, Value, json};
 
 use crate::tokens::{decode_claims, sign_claims};
@@ -38,8 +38,8 @@ impl Options {
         Options {
             data_dir: data_dir.to_path_buf(),
             demo: true,
-            rate_limit: defaults.rate_limit,
-            allowed_origins: defaults.allowed_origins,
+            rate_limit: defaults.settings.rate_limit,
+            allowed_origins: defaults.settings.allowed_origins,
             invite_ttl: None,
             backend: backend_from_env(data_dir),
         }
@@ -48,11 +48,12 @@ impl Options {
     fn gateway_config(&self) -> GatewayConfig {
         let mut config = GatewayConfig::new(loopback(), self.data_dir.clone());
         config.demo = self.demo;
-        config.rate_limit = self.rate_limit;
-        config.allowed_origins = self.allowed_origins.clone();
-        config.invite_ttl = self
-            .invite_ttl
-            .map(|d| chrono::Duration::from_std(d).expect("an invite lifetime in range"));
+        config.settings.rate_limit = self.rate_limit;
+        config.settings.allowed_origins = self.allowed_origins.clone();
+        if let Some(ttl) = self.invite_ttl {
+            config.settings.invite_ttl =
+                chrono::Duration::from_std(ttl).expect("an invite lifetime in range");
+        }
         config.backend = self.backend.clone();
         config
     }

@@ -24,7 +24,7 @@ pub mod send;
 use std::time::Duration;
 
 pub use batch::{Delivery, process_batch};
-pub use poller::{SqsJobPoller, run_worker};
+pub use poller::{SqsJobPoller, run_worker, run_worker_with};
 pub use queue::ensure_queue;
 pub use send::SqsJobs;
 

@@ -128,7 +128,22 @@ fn delivery_of(message: &Message) -> Delivery {
 /// Receives, runs and deletes jobs until `stop` changes (or its sender is dropped). A
 /// batch being run is finished and deleted before the loop stops; a long poll in
 /// flight is abandoned (its messages, if any, come back after the visibility timeout).
-pub async fn run_worker(app: Arc<App>, poller: SqsJobPoller, mut stop: watch::Receiver<bool>) {
+pub async fn run_worker(app: Arc<App>, poller: SqsJobPoller, stop: watch::Receiver<bool>) {
+    run_worker_with(poller, stop, move |batch| {
+        let app = Arc::clone(&app);
+        async move { process_batch(&app, &batch).await }
+    })
+    .await
+}
+
+/// [`run_worker`] with another way to run a batch: `run` gets the received deliveries
+/// and returns the message ids that failed. The local gateway's Lambda mode passes the
+/// batch to the worker function through the Invoke API here.
+pub async fn run_worker_with<F, Fut>(poller: SqsJobPoller, mut stop: watch::Receiver<bool>, run: F)
+where
+    F: Fn(Vec<Delivery>) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
     let mut backoff = FIRST_BACKOFF;
     loop {
         if *stop.borrow_and_update() {
@@ -144,7 +159,7 @@ pub async fn run_worker(app: Arc<App>, poller: SqsJobPoller, mut stop: watch::Re
                 if batch.is_empty() {
                     continue;
                 }
-                let failed = process_batch(&app, &batch).await;
+                let failed = run(batch.clone()).await;
                 let done: Vec<Delivery> = batch
                     .into_iter()
                     .filter(|d| !failed.contains(&d.message_id))

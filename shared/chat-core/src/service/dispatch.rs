@@ -1,6 +1,9 @@
-//! One WebSocket frame in, exactly one reply out (for frames with a `requestId`).
+//! One WebSocket frame in, exactly one reply out (for frames with a `requestId`), except
+//! for a flood: once a connection is over its rate limit *and* has used up its
+//! `rate_limited` answers for the second, further frames are dropped unanswered
+//! ([`crate::limits::RateVerdict::Drop`]), so garbage cannot buy a push per frame.
 //!
-//! Order of checks: size → rate → parse → who is asking (re-read from the store) →
+//! Order of checks: rate → size → parse → who is asking (re-read from the store) →
 //! the action. Every failure becomes a typed error reply; the connection stays open.
 
 use serde_json::{Value, json};
@@ -8,6 +11,7 @@ use tracing::{Instrument, info_span, warn};
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ConnectionId;
+use crate::limits::RateVerdict;
 use crate::model::UserRecord;
 use crate::protocol::events::{FrameError, Reply, ServerEvent, to_frame};
 use crate::protocol::{ClientAction, ParsedFrame, parse_frame};
@@ -19,6 +23,25 @@ impl App {
     pub async fn handle_frame(&self, connection: &ConnectionId, raw: &str) {
         let span = info_span!("frame", connection_id = %connection, action = tracing::field::Empty);
         async {
+            // Before anything else, parsing included: every frame counts (PROTOCOL §6).
+            match self.rate.check(connection) {
+                RateVerdict::Allow => {}
+                RateVerdict::Refuse => {
+                    let err = CoreError::RateLimited;
+                    match sniff_request_id(raw) {
+                        Some(id) => self.reply(connection, Reply::err(id, &err)).await,
+                        None => {
+                            self.send_frame(connection, &to_frame(&FrameError::new(&err)))
+                                .await
+                        }
+                    }
+                    return;
+                }
+                RateVerdict::Drop => {
+                    tracing::debug!("frame dropped: over the rate limit and its answers");
+                    return;
+                }
+            }
             if raw.len() > self.config.limits.frame_bytes {
                 let err = CoreError::PayloadTooLarge(format!(
                     "frame is {} bytes; the limit is {}",
@@ -44,16 +67,12 @@ impl App {
                 }
                 ParsedFrame::Request { request_id, action } => (request_id, action),
             };
-            let outcome = if self.rate.allow(connection) {
-                match action {
-                    Ok(action) => {
-                        tracing::Span::current().record("action", action.name());
-                        self.run_action(connection, action).await
-                    }
-                    Err(e) => Err(e),
+            let outcome = match action {
+                Ok(action) => {
+                    tracing::Span::current().record("action", action.name());
+                    self.run_action(connection, action).await
                 }
-            } else {
-                Err(CoreError::RateLimited)
+                Err(e) => Err(e),
             };
             match (request_id, outcome) {
                 (Some(id), Ok(data)) => self.reply(connection, Reply::ok(id, data)).await,
@@ -118,7 +137,8 @@ impl App {
     }
 }
 
-/// Finds `"requestId":"…"` in the first KiB of an oversized frame.
+/// Finds `"requestId":"…"` in the first KiB of a frame that is not parsed (oversized,
+/// or refused by the rate limiter).
 fn sniff_request_id(raw: &str) -> Option<String> {
     let head = raw.get(..raw.len().min(1024)).unwrap_or("");
     let start = head.find("\"requestId\"")? + "\"requestId\"".len();

@@ -13,8 +13,7 @@ use chat_core::ids::ConnectionId;
 use chat_core::ports::{Push, PushError};
 use reqwest::StatusCode;
 
-/// Header carrying the gateway's management key.
-pub const MANAGEMENT_KEY_HEADER: &str = "x-chat-management-key";
+pub use chat_core::ports::MANAGEMENT_KEY_HEADER;
 
 /// How long one management call may take; a hung gateway must not hang the CLI.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);

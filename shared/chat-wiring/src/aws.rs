@@ -17,7 +17,7 @@ use chat_core::ports::{Push, SystemClock, UlidGen};
 use chat_core::{App, Config, Deps};
 use tracing::info;
 
-use crate::aws_env::AwsEnv;
+use crate::aws_env::{AwsEnv, check_lambda_env};
 use crate::settings::{ConfigError, Settings};
 
 /// An assembled app and the clients it was built on (for a job poller, or to count
@@ -96,12 +96,22 @@ pub fn build(
     })
 }
 
-/// The Lambda functions' app: deployed resources named by the environment, settings
-/// from the environment. Nothing is created here.
+/// The Lambda functions' app, configured from the environment.
+///
+/// [`check_lambda_env`] runs first, so a function missing any variable refuses to
+/// start and names it. On AWS nothing is created; against an emulator
+/// (`CHAT_AWS_ENDPOINT`, the local Lambda mode under `cargo lambda watch`) missing
+/// resources are created, as the local gateway does.
 pub async fn lambda_app_from_env() -> Result<AwsApp, ConfigError> {
-    let settings = Settings::from_env()?;
-    let env = AwsEnv::from_env();
-    env.require_deployed()?;
-    let clients = AwsClients::connect(env.target).await;
+    lambda_app_from_lookup(&|name| std::env::var(name).ok()).await
+}
+
+/// [`lambda_app_from_env`] with variables read through `lookup`.
+pub async fn lambda_app_from_lookup(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<AwsApp, ConfigError> {
+    check_lambda_env(lookup)?;
+    let settings = Settings::from_lookup(lookup)?;
+    let clients = connect_or_provision(&AwsEnv::from_lookup(lookup)).await?;
     build(&clients, settings.core_config()?, None)
 }

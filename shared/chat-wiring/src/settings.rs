@@ -1,5 +1,9 @@
-//! Settings read once at startup, from environment variables (Lambda) or flags
-//! (local gateway), and turned into the core's [`Config`].
+//! Settings read once at startup and turned into the core's [`Config`].
+//!
+//! There is one parser, [`Settings::from_lookup`], and every default is a constant
+//! here. Lambda functions look names up in the environment; the local gateway looks
+//! them up in its flags first and the environment second, so flags beat variables and
+//! variables beat these defaults.
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
@@ -17,10 +21,22 @@ use chat_core::{Config, Limits};
 use chrono::Duration;
 
 pub const JWT_SECRET_VAR: &str = "CHAT_JWT_SECRET";
+pub const ISSUER_VAR: &str = "CHAT_JWT_ISSUER";
+pub const AUDIENCE_VAR: &str = "CHAT_JWT_AUDIENCE";
+pub const TOKEN_TTL_VAR: &str = "CHAT_TOKEN_TTL_SECONDS";
+pub const TICKET_TTL_VAR: &str = "CHAT_TICKET_TTL_SECONDS";
+pub const INVITE_TTL_VAR: &str = "CHAT_INVITE_TTL_SECONDS";
+pub const ALLOWED_ORIGINS_VAR: &str = "CHAT_ALLOWED_ORIGINS";
+pub const RATE_LIMIT_VAR: &str = "CHAT_RATE_LIMIT";
+
 pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
 pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
+pub const DEFAULT_TOKEN_TTL_SECONDS: i64 = 12 * 3600;
+pub const DEFAULT_INVITE_TTL_SECONDS: i64 = 24 * 3600;
 /// PROTOCOL §3: tickets live at most 60 s.
 pub const MAX_TICKET_TTL_SECONDS: i64 = 60;
+/// PROTOCOL §6: 20 actions/s per connection, burst twice that.
+pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
 /// Why configuration could not be used. Messages name the variable or file to fix.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +45,9 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
-    #[error("cannot open embedded storage: {0}")]
-    Embedded(#[from] chat_embedded::EmbeddedError),
+    /// Several required variables are unset (a Lambda's cold start names them all).
+    #[error("missing configuration: {} must be set", .0.join(", "))]
+    MissingAll(Vec<&'static str>),
     #[error("invalid configuration: {0}")]
     Core(#[from] chat_core::CoreError),
 }
@@ -75,11 +92,11 @@ impl Default for Settings {
             jwt_secret: None,
             issuer: DEFAULT_ISSUER.into(),
             audience: DEFAULT_AUDIENCE.into(),
-            token_ttl: Duration::hours(12),
+            token_ttl: Duration::seconds(DEFAULT_TOKEN_TTL_SECONDS),
             ticket_ttl: Duration::seconds(MAX_TICKET_TTL_SECONDS),
-            invite_ttl: Duration::hours(24),
+            invite_ttl: Duration::seconds(DEFAULT_INVITE_TTL_SECONDS),
             allowed_origins: Vec::new(),
-            rate_limit: 20,
+            rate_limit: DEFAULT_RATE_LIMIT,
         }
     }
 }
@@ -98,32 +115,32 @@ impl Settings {
         if let Some(secret) = get(JWT_SECRET_VAR) {
             s.jwt_secret = Some(secret.into_bytes());
         }
-        if let Some(v) = get("CHAT_JWT_ISSUER") {
+        if let Some(v) = get(ISSUER_VAR) {
             s.issuer = v;
         }
-        if let Some(v) = get("CHAT_JWT_AUDIENCE") {
+        if let Some(v) = get(AUDIENCE_VAR) {
             s.audience = v;
         }
-        if let Some(v) = get("CHAT_TOKEN_TTL_SECONDS") {
-            s.token_ttl = Duration::seconds(positive("CHAT_TOKEN_TTL_SECONDS", &v)?);
+        if let Some(v) = get(TOKEN_TTL_VAR) {
+            s.token_ttl = Duration::seconds(positive(TOKEN_TTL_VAR, &v)?);
         }
-        if let Some(v) = get("CHAT_TICKET_TTL_SECONDS") {
-            let secs = positive("CHAT_TICKET_TTL_SECONDS", &v)?.min(MAX_TICKET_TTL_SECONDS);
+        if let Some(v) = get(TICKET_TTL_VAR) {
+            let secs = positive(TICKET_TTL_VAR, &v)?.min(MAX_TICKET_TTL_SECONDS);
             s.ticket_ttl = Duration::seconds(secs);
         }
-        if let Some(v) = get("CHAT_INVITE_TTL_SECONDS") {
-            s.invite_ttl = Duration::seconds(positive("CHAT_INVITE_TTL_SECONDS", &v)?);
+        if let Some(v) = get(INVITE_TTL_VAR) {
+            s.invite_ttl = Duration::seconds(positive(INVITE_TTL_VAR, &v)?);
         }
-        if let Some(v) = get("CHAT_ALLOWED_ORIGINS") {
+        if let Some(v) = get(ALLOWED_ORIGINS_VAR) {
             s.allowed_origins = v
                 .split(',')
                 .map(|o| o.trim().to_string())
                 .filter(|o| !o.is_empty())
                 .collect();
         }
-        if let Some(v) = get("CHAT_RATE_LIMIT") {
+        if let Some(v) = get(RATE_LIMIT_VAR) {
             s.rate_limit = v.trim().parse().map_err(|e| ConfigError::Invalid {
-                name: "CHAT_RATE_LIMIT",
+                name: RATE_LIMIT_VAR,
                 reason: format!("{e}"),
             })?;
         }
@@ -177,6 +194,16 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_documented_constants() {
+        let s = Settings::default();
+        assert_eq!(s.rate_limit, DEFAULT_RATE_LIMIT);
+        assert_eq!(s.token_ttl, Duration::hours(12));
+        assert_eq!(s.invite_ttl, Duration::hours(24));
+        assert_eq!(s.ticket_ttl, Duration::seconds(60));
+        assert!(s.jwt_secret.is_none());
     }
 
     #[test]
