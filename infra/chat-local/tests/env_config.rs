@@ -111,17 +111,16 @@ async fn chat_rate_limit_in_the_environment_limits_every_connection() {
     // 2 a second — what the bucket held when the pacing began (at most its burst of 4,
     // refilled while the burst above drained) plus 2 per second. With the default of 20
     // every one would be served.
-    let mut ids = Vec::new();
     for i in 0..60 {
         let id = format!("p{i}");
         send(&mut socket, json!({"action": "room.list", "requestId": id})).await;
-        ids.push(id);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let got = codes(&drain(&mut socket, Duration::from_millis(300)).await);
     let served = got.iter().filter(|c| *c == "ok").count();
+    // Slack for a busy CI machine stretching the 3 s; the default limit would serve 60.
     assert!(
-        (6..=11).contains(&served),
+        (5..=14).contains(&served),
         "served {served} of 60 in 3 s: {got:?}"
     );
     assert!(

@@ -164,6 +164,7 @@ impl App {
             .user_by_id(user_id)
             .await?
             .ok_or_else(|| CoreError::not_found("no such user"))?;
+        let was_supervisor = user.identity.has_role(Role::Supervisor);
         let id = &mut user.identity;
         if let Some(tier) = patch.tier {
             if id.kind != AccountKind::Employee {
@@ -201,12 +202,18 @@ impl App {
                     "roles": patch.roles, "revokeTokens": patch.revoke_tokens }),
         )
         .await?;
-        if cut_off {
+        // Live subscriptions are re-evaluated at once. Observing a room is a supervisor
+        // right held by a *connection* (`supervisor.observe`); a demoted supervisor's
+        // sockets would keep receiving the room's events, employees-only ones
+        // included, so they are closed. The token stays valid: the client reconnects
+        // with what its roles now allow. Memberships are per user and stay.
+        let lost_supervision = was_supervisor && !user.identity.has_role(Role::Supervisor);
+        if cut_off || lost_supervision {
             let open = self.deps.store.connections_of(user_id).await?;
             self.close_connections(&open).await;
-            if user.identity.is_employee() {
-                self.hand_over(&user).await?;
-            }
+        }
+        if cut_off && user.identity.is_employee() {
+            self.hand_over(&user).await?;
         }
         Ok(user)
     }

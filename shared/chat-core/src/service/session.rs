@@ -100,8 +100,12 @@ impl App {
 
     /// `POST /auth/ws-ticket`: a single-use, short-lived secret for browsers, which
     /// cannot set headers on a WebSocket handshake.
+    ///
+    /// The ticket carries the token version it was minted under, as a suffix covered by
+    /// the stored hash: changing it finds no ticket, and redeeming it after a revoke or
+    /// disable (which bump the version) is refused like the token itself would be.
     pub async fn issue_ws_ticket(&self, user: &Identity) -> CoreResult<TicketResponse> {
-        let ticket = random_token();
+        let ticket = format!("{}.{}", random_token(), user.token_version);
         let expires_at = self.deps.clock.now() + self.config.ticket_ttl;
         self.deps
             .store
@@ -162,6 +166,11 @@ impl App {
     }
 
     async fn redeem_ticket(&self, ticket: &str) -> CoreResult<UserRecord> {
+        // Minted as `{secret}.{token version}` (see `issue_ws_ticket`).
+        let minted_under = ticket
+            .rsplit_once('.')
+            .and_then(|(_, version)| version.parse::<u32>().ok())
+            .ok_or(CoreError::Unauthorized)?;
         let now = self.deps.clock.now();
         let user_id = self
             .deps
@@ -170,7 +179,7 @@ impl App {
             .await?
             .ok_or(CoreError::Unauthorized)?;
         match self.deps.store.user_by_id(&user_id).await? {
-            Some(u) if u.identity.enabled => Ok(u),
+            Some(u) if u.identity.enabled && u.identity.token_version == minted_under => Ok(u),
             _ => Err(CoreError::Unauthorized),
         }
     }
