@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chat_wiring::Settings;
 
@@ -16,6 +17,12 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// answers `payload_too_large` and keeps the connection, instead of the socket layer
 /// dropping the connection.
 pub const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
+/// How long a client may take to send a request's headers, counted from when the
+/// server starts waiting for them (a new connection, or the next request on a kept-alive
+/// one). A slowloris client trickling headers, or one that connects and says nothing,
+/// is cut off after this instead of holding a connection forever. (TLS handshakes have
+/// their own 10 s limit in the acceptor.)
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to run the gateway.
 #[derive(Debug, Clone)]
@@ -38,6 +45,8 @@ pub struct GatewayConfig {
     pub lambda: Option<LambdaMode>,
     /// The Management API key; `None` keeps (or creates) `<data-dir>/management.key`.
     pub management_key: Option<String>,
+    /// Slow-client limit on request headers (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
 }
 
 /// The local Lambda mode (`--lambda-endpoint`): the functions run as separate
@@ -65,6 +74,7 @@ impl GatewayConfig {
             backend: BackendChoice::default(),
             lambda: None,
             management_key: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 

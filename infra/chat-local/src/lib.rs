@@ -8,6 +8,7 @@
 //!
 //! - [`config`]: [`GatewayConfig`] and the gateway's defaults.
 //! - [`server`]: [`start`] / [`RunningGateway`]: storage, app, listener, shutdown.
+//! - `accept`: `TCP_NODELAY`, and connections that send nothing are dropped.
 //! - `http_bridge`: every other HTTP request ⇄ `ApiGatewayV2httpRequest`, routed like
 //!   API Gateway's routes: `/supervisor/*` → `fn_supervisor_api`, `/admin/*` →
 //!   `fn_admin_api`, the rest → `fn_auth`.
@@ -23,6 +24,7 @@
 //! - [`admin_cli`]: `users …` subcommands on the chosen backend's store.
 //! - [`cli`]: the command line (`serve` is the default subcommand).
 
+mod accept;
 pub mod admin_cli;
 pub mod backend;
 pub mod cli;

@@ -18,7 +18,6 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum_server::Handle;
-use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use chat_core::ids::ConnectionId;
 use chat_core::{App, CoreError};
@@ -28,6 +27,7 @@ use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 use tracing::{info, warn};
 
+use crate::accept::FirstByteAcceptor;
 use crate::config::GatewayConfig;
 use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
@@ -165,15 +165,21 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     }
     let make_service = router(shared).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
-    // TCP_NODELAY: chat frames are small and latency-bound; with Nagle's algorithm a
-    // push right after another one can wait for the client's delayed ACK (~40 ms).
-    let plain = axum_server::from_tcp(listener).handle(handle.clone());
+    // TCP_NODELAY, and a connection must start talking within the header timeout
+    // (accept.rs); hyper then times the headers themselves.
+    let quiet_clients = FirstByteAcceptor::new(config.header_read_timeout);
+    let mut plain = axum_server::from_tcp(listener).handle(handle.clone());
+    plain
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
     let server = match tls {
         Some(tls) => {
-            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            let acceptor = RustlsAcceptor::new(tls).acceptor(quiet_clients);
             tokio::spawn(plain.acceptor(acceptor).serve(make_service))
         }
-        None => tokio::spawn(plain.acceptor(NoDelayAcceptor::new()).serve(make_service)),
+        None => tokio::spawn(plain.acceptor(quiet_clients).serve(make_service)),
     };
     if handle.listening().await.is_none() {
         let reason = match server.await {

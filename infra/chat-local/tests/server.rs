@@ -349,3 +349,47 @@ async fn a_data_folder_the_gateway_creates_is_private_to_its_owner() {
     gateway.shutdown().await;
     assert_eq!(mode, 0o700, "password hashes and the signing key live here");
 }
+
+/// Slowloris: a client that trickles its request headers, or connects and says nothing,
+/// is disconnected once the header-read timeout passes, while a normal request on
+/// another connection is served meanwhile.
+#[tokio::test]
+async fn slow_clients_are_cut_off_after_the_header_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = GatewayConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().into());
+    config.header_read_timeout = std::time::Duration::from_millis(700);
+    let gateway = start(config).await.unwrap();
+    let addr = gateway.local_addr();
+
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut trickler = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = tokio::time::Instant::now();
+    for part in ["GET /healthz HTTP/1.1\r\n", "Host: x\r\n", "X-Slow: 1\r\n"] {
+        trickler.write_all(part.as_bytes()).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    // Meanwhile the server still serves others.
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+
+    for (what, socket) in [("silent", &mut silent), ("trickling", &mut trickler)] {
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.read_to_end(&mut buf),
+        )
+        .await;
+        assert!(
+            matches!(read, Ok(Ok(_)) | Ok(Err(_))),
+            "the {what} connection was still open after {:?}",
+            started.elapsed()
+        );
+        // Whatever was sent (a 408, or nothing), no request was served.
+        assert!(!String::from_utf8_lossy(&buf).contains("\"ok\""), "{what}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    gateway.shutdown().await;
+}

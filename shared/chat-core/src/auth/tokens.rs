@@ -3,7 +3,10 @@
 //! The algorithm is pinned (a token claiming `none` or RS256 is refused), and `iss`,
 //! `aud`, `exp` are required. `ver` carries the identity's token version: the core
 //! compares it with the stored one on every use, so an admin's revoke takes effect at
-//! once without a deny list.
+//! once without a deny list. A token issued (`iat`) or valid from (`nbf`) in the future
+//! beyond [`CLOCK_SKEW_SECS`] is refused, and so is any token whose header names
+//! critical extensions (`crit`, RFC 7515 §4.1.11): we implement none, so a token that
+//! depends on one cannot be understood here.
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -19,6 +22,9 @@ pub struct Claims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before; we never issue it, but a token carrying one must honour it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub jti: String,
     /// Token version of the identity when the token was issued.
     pub ver: u32,
@@ -100,6 +106,7 @@ impl TokenSigner {
             aud: self.config.audience.clone(),
             exp: expires_at.timestamp(),
             iat: now.timestamp(),
+            nbf: None,
             jti,
             ver: token_version,
         };
@@ -112,17 +119,43 @@ impl TokenSigner {
     /// [`CLOCK_SKEW_SECS`] of tolerance). Every failure is `Unauthorized`; the reason is
     /// logged at debug level only.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> CoreResult<Claims> {
+        if names_critical_extensions(token) {
+            tracing::debug!("token refused: critical header extensions");
+            return Err(CoreError::Unauthorized);
+        }
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token refused");
                 CoreError::Unauthorized
             })?;
-        if claims.exp + CLOCK_SKEW_SECS <= now.timestamp() {
+        let now = now.timestamp();
+        if claims.exp + CLOCK_SKEW_SECS <= now {
             tracing::debug!("token refused: expired");
             return Err(CoreError::Unauthorized);
         }
+        let from_the_future = |at: i64| at > now + CLOCK_SKEW_SECS;
+        if from_the_future(claims.iat) || claims.nbf.is_some_and(from_the_future) {
+            tracing::debug!("token refused: issued or valid only in the future");
+            return Err(CoreError::Unauthorized);
+        }
         Ok(claims)
+    }
+}
+
+/// Whether the token's header has a `crit` member, or cannot be read at all (then the
+/// signature check refuses it anyway; refusing here too keeps the two in step).
+fn names_critical_extensions(token: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = token.split('.').next() else {
+        return true;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
+        return true;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(fields)) => fields.contains_key("crit"),
+        _ => true,
     }
 }
 
@@ -181,6 +214,68 @@ mod tests {
                 .as_bytes(),
         );
         assert!(s.verify(&format!("{header}.{body}."), Utc::now()).is_err());
+    }
+
+    /// A token signed with the right key, with `edit` applied to its header and claims.
+    fn signed(
+        header: serde_json::Value,
+        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> String {
+        let now = Utc::now().timestamp();
+        let mut claims = serde_json::json!({"sub": "usr_1", "iss": "istackbuddy", "aud": "chat",
+            "exp": now + 3600, "iat": now, "jti": "j", "ver": 0});
+        edit(claims.as_object_mut().unwrap());
+        let head = base64_url(header.to_string().as_bytes());
+        let body = base64_url(claims.to_string().as_bytes());
+        let input = format!("{head}.{body}");
+        // HS256 through the same library the signer uses (it returns base64url).
+        let signature = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &EncodingKey::from_secret(KEY),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        format!("{input}.{signature}")
+    }
+
+    #[test]
+    fn iat_and_nbf_in_the_future_are_refused_beyond_the_clock_skew() {
+        let s = signer("chat", KEY);
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        let now = Utc::now().timestamp();
+        assert!(s.verify(&signed(hs256.clone(), |_| {}), Utc::now()).is_ok());
+        let cases: [(&str, i64, bool); 6] = [
+            ("iat", now + 3600, false),
+            ("iat", now + CLOCK_SKEW_SECS + 30, false),
+            ("iat", now + 2, true), // within the skew
+            ("nbf", now + 3600, false),
+            ("nbf", now + 2, true),
+            ("nbf", now - 60, true),
+        ];
+        for (claim, at, accepted) in cases {
+            let token = signed(hs256.clone(), |c| {
+                c.insert(claim.into(), at.into());
+            });
+            assert_eq!(
+                s.verify(&token, Utc::now()).is_ok(),
+                accepted,
+                "{claim} = now{:+}",
+                at - now
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_with_critical_header_extensions_are_refused() {
+        let s = signer("chat", KEY);
+        for header in [
+            serde_json::json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"]}),
+            serde_json::json!({"alg": "HS256", "typ": "JWT", "crit": ["b64"], "b64": false}),
+            serde_json::json!({"alg": "HS256", "crit": []}),
+        ] {
+            let token = signed(header.clone(), |_| {});
+            assert!(s.verify(&token, Utc::now()).is_err(), "{header}");
+        }
     }
 
     fn base64_url(bytes: &[u8]) -> String {

@@ -2,8 +2,18 @@
 //!
 //! Limits come from PROTOCOL §5 (message text ≤ 16 KiB) and from what a UI can show.
 //! Parsing trims nothing: what the user typed is what is stored.
+//!
+//! Names and titles are shown where people decide whom to trust (a member list, an
+//! invitation, a room header), so they may not contain characters that change how
+//! other text is displayed without being seen: control characters, and every *format*
+//! character (Unicode general category Cf — bidi embeddings, overrides and isolates
+//! such as U+202E, zero-width spaces and joiners, the BOM, tag characters) or line and
+//! paragraph separator. The categories come from the Unicode database (the
+//! `unicode-properties` crate), not a hand-kept list. Message text is left as typed: it
+//! round-trips byte for byte, and clients render it as text.
 
 use serde::{Deserialize, Serialize};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::error::CoreError;
 
@@ -57,7 +67,23 @@ fn bounded_line(raw: String, what: &str, max_chars: usize) -> Result<String, Cor
             "{what} must not contain control characters"
         )));
     }
+    if let Some(c) = raw.chars().find(|&c| hides_text(c)) {
+        return Err(CoreError::bad_request(format!(
+            "{what} must not contain invisible or text-direction characters (found U+{:04X})",
+            u32::from(c)
+        )));
+    }
     Ok(raw)
+}
+
+/// Whether `c` is invisible or reorders the text around it.
+fn hides_text(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
 }
 
 /// A room or issue title.
@@ -109,5 +135,38 @@ mod tests {
             Title::parse("a\u{7}b").unwrap_err().code(),
             ErrorCode::BadRequest
         );
+    }
+
+    #[test]
+    fn names_that_could_spoof_are_refused() {
+        for spoof in [
+            "admin\u{202E}txt.exe",   // right-to-left override
+            "ali\u{200B}ce",          // zero-width space
+            "bob\u{200D}",            // zero-width joiner
+            "\u{2066}carol\u{2069}",  // isolates
+            "sam\u{FEFF}",            // byte order mark
+            "dana\u{E0041}\u{E007F}", // tag characters
+            "eve\u{2028}mallory",     // line separator
+            "x\u{061C}y",             // Arabic letter mark
+        ] {
+            let err = DisplayName::parse(spoof).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadRequest, "{spoof:?}");
+            assert!(Title::parse(spoof).is_err(), "{spoof:?}");
+        }
+        for fine in [
+            "Zoë Ångström",
+            "山田太郎",
+            "José-María O'Neil",
+            "محمد",
+            "Ana 🙂",
+        ] {
+            assert!(DisplayName::parse(fine).is_ok(), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn message_text_keeps_every_character_as_typed() {
+        let typed = "a\u{202E}b\u{200B}c\u{E0041} \u{1F469}\u{200D}\u{1F4BB}";
+        assert_eq!(MessageText::parse(typed).unwrap().as_str(), typed);
     }
 }
