@@ -118,7 +118,7 @@ impl CoreError {
                 "a guest cannot be left without an employee; hand over, escalate or conclude first"
                     .to_string()
             }
-            CoreError::RateLimited => "too many requests on this connection; slow down".to_string(),
+            CoreError::RateLimited => "too many requests; slow down".to_string(),
             CoreError::BadRequest(m)
             | CoreError::Forbidden(m)
             | CoreError::NotFound(m)

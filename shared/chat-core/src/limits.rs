@@ -1,4 +1,5 @@
-//! Per-connection rate limiting (PROTOCOL §5: 20 actions/s sustained, burst 40).
+//! Rate limiting: per connection (PROTOCOL §6: 20 actions/s sustained, burst 40), and
+//! per user across all their connections, so opening more sockets buys no more budget.
 //!
 //! A token bucket per connection, kept in the process that handles the frames. Under
 //! the local gateway that is exact; on Lambda each warm instance keeps its own buckets,
@@ -11,6 +12,7 @@
 //! dropped without an answer.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -35,14 +37,14 @@ pub enum RateVerdict {
     Drop,
 }
 
-/// Token buckets keyed by connection.
-pub struct RateLimiter {
+/// Token buckets keyed by connection (or, for the per-user budget, by user).
+pub struct RateLimiter<K = ConnectionId> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<ConnectionId, TokenBucket>>,
+    buckets: Mutex<HashMap<K, TokenBucket>>,
 }
 
-impl RateLimiter {
+impl<K: Eq + Hash + Clone> RateLimiter<K> {
     /// `per_second == 0` turns limiting off.
     pub fn new(per_second: u32, burst: u32) -> Self {
         RateLimiter {
@@ -53,21 +55,21 @@ impl RateLimiter {
     }
 
     /// Takes one token for `conn`; `false` when the connection is over its limit.
-    pub fn allow(&self, conn: &ConnectionId) -> bool {
+    pub fn allow(&self, conn: &K) -> bool {
         self.check(conn) == RateVerdict::Allow
     }
 
     /// Takes one token for `conn`, and says how to treat the frame if there was none.
-    pub fn check(&self, conn: &ConnectionId) -> RateVerdict {
+    pub fn check(&self, conn: &K) -> RateVerdict {
         self.check_at(conn, Instant::now())
     }
 
     #[cfg(test)]
-    fn allow_at(&self, conn: &ConnectionId, now: Instant) -> bool {
+    fn allow_at(&self, conn: &K, now: Instant) -> bool {
         self.check_at(conn, now) == RateVerdict::Allow
     }
 
-    fn check_at(&self, conn: &ConnectionId, now: Instant) -> RateVerdict {
+    fn check_at(&self, conn: &K, now: Instant) -> RateVerdict {
         if self.per_second <= 0.0 {
             return RateVerdict::Allow;
         }
@@ -98,7 +100,7 @@ impl RateLimiter {
     }
 
     /// Drops the bucket of a closed connection.
-    pub fn forget(&self, conn: &ConnectionId) {
+    pub fn forget(&self, conn: &K) {
         let mut buckets = self
             .buckets
             .lock()
@@ -157,7 +159,7 @@ mod tests {
         assert!(limiter.allow(&a));
         assert!(!limiter.allow(&a));
         assert!(limiter.allow(&b));
-        let off = RateLimiter::new(0, 0);
+        let off: RateLimiter = RateLimiter::new(0, 0);
         assert!((0..1000).all(|_| off.allow(&a)));
     }
 }

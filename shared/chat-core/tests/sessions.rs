@@ -350,3 +350,47 @@ async fn the_directory_lists_enabled_employees_with_presence() {
     assert_eq!(online.users.len(), 1);
     assert_eq!(online.users[0].user_id, bob.identity.user_id);
 }
+
+#[tokio::test]
+async fn more_sockets_buy_no_more_budget_than_the_per_user_limit() {
+    let mut config = test_config();
+    config.limits.actions_per_second = 5;
+    config.limits.burst = 10;
+    config.limits.user_actions_per_second = 5; // burst 10 across all sockets
+    let t = TestApp::with_config(config);
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T1, &[]).await;
+    let sockets = [
+        t.connect(&alice).await,
+        t.connect(&alice).await,
+        t.connect(&alice).await,
+    ];
+    let mut codes = vec![];
+    for _ in 0..5 {
+        for c in &sockets {
+            let r = t.call(c, "room.list", json!({})).await;
+            codes.push(r["error"]["code"].as_str().unwrap_or("ok").to_string());
+        }
+    }
+    // 15 actions, 5 per socket: each socket is within its own limit, the person is not.
+    assert_eq!(codes.iter().filter(|c| *c == "ok").count(), 10, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| *c == "rate_limited").count(), 5);
+    // Someone else's budget is untouched.
+    let b = t.connect(&bob).await;
+    t.ok(&b, "room.list", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_user_may_hold_only_so_many_sockets() {
+    let mut config = test_config();
+    config.limits.max_connections_per_user = 2;
+    let t = TestApp::with_config(config);
+    let alice = t.employee("alice", T1, &[]).await;
+    let first = t.connect(&alice).await;
+    t.connect(&alice).await;
+    let third = t.try_connect(&alice).await.unwrap_err();
+    assert_eq!(third.code(), chat_core::ErrorCode::RateLimited);
+    // Closing one makes room again.
+    t.app.disconnect(&first).await.unwrap();
+    t.connect(&alice).await;
+}

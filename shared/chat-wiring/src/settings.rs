@@ -15,6 +15,8 @@
 //! | `CHAT_INVITE_TTL_SECONDS` | `86400` (24 h) | guest invite code lifetime |
 //! | `CHAT_ALLOWED_ORIGINS` | empty | comma-separated browser origins for `/ws` |
 //! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
+//! | `CHAT_USER_RATE_LIMIT` | 2 × `CHAT_RATE_LIMIT` | actions/s per user across their connections, burst 2×, `0` = off |
+//! | `CHAT_MAX_SOCKETS_PER_USER` | `32` | open WebSockets per user, `0` = no cap |
 
 use chat_core::auth::TokenConfig;
 use chat_core::{Config, Limits};
@@ -28,6 +30,8 @@ pub const TICKET_TTL_VAR: &str = "CHAT_TICKET_TTL_SECONDS";
 pub const INVITE_TTL_VAR: &str = "CHAT_INVITE_TTL_SECONDS";
 pub const ALLOWED_ORIGINS_VAR: &str = "CHAT_ALLOWED_ORIGINS";
 pub const RATE_LIMIT_VAR: &str = "CHAT_RATE_LIMIT";
+pub const USER_RATE_LIMIT_VAR: &str = "CHAT_USER_RATE_LIMIT";
+pub const MAX_SOCKETS_VAR: &str = "CHAT_MAX_SOCKETS_PER_USER";
 
 pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
 pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
@@ -37,6 +41,11 @@ pub const DEFAULT_INVITE_TTL_SECONDS: i64 = 24 * 3600;
 pub const MAX_TICKET_TTL_SECONDS: i64 = 60;
 /// PROTOCOL §6: 20 actions/s per connection, burst twice that.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
+/// A person's budget across all their sockets, as a multiple of one socket's: a couple
+/// of tabs work as usual, five sockets do not buy five times the actions.
+pub const USER_RATE_LIMIT_FACTOR: u32 = 2;
+/// Tabs and devices one person may have connected at once.
+pub const DEFAULT_MAX_SOCKETS_PER_USER: u32 = 32;
 
 /// Why configuration could not be used. Messages name the variable or file to fix.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +75,10 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Actions per second per connection; burst is twice that; `0` turns limiting off.
     pub rate_limit: u32,
+    /// Actions per second per user; `None` = [`USER_RATE_LIMIT_FACTOR`] × `rate_limit`.
+    pub user_rate_limit: Option<u32>,
+    /// Open sockets per user; `0` = no cap.
+    pub max_sockets_per_user: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -82,6 +95,8 @@ impl std::fmt::Debug for Settings {
             .field("invite_ttl", &self.invite_ttl)
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_limit", &self.rate_limit)
+            .field("user_rate_limit", &self.user_rate_limit)
+            .field("max_sockets_per_user", &self.max_sockets_per_user)
             .finish()
     }
 }
@@ -97,6 +112,8 @@ impl Default for Settings {
             invite_ttl: Duration::seconds(DEFAULT_INVITE_TTL_SECONDS),
             allowed_origins: Vec::new(),
             rate_limit: DEFAULT_RATE_LIMIT,
+            user_rate_limit: None,
+            max_sockets_per_user: DEFAULT_MAX_SOCKETS_PER_USER,
         }
     }
 }
@@ -139,10 +156,13 @@ impl Settings {
                 .collect();
         }
         if let Some(v) = get(RATE_LIMIT_VAR) {
-            s.rate_limit = v.trim().parse().map_err(|e| ConfigError::Invalid {
-                name: RATE_LIMIT_VAR,
-                reason: format!("{e}"),
-            })?;
+            s.rate_limit = count(RATE_LIMIT_VAR, &v)?;
+        }
+        if let Some(v) = get(USER_RATE_LIMIT_VAR) {
+            s.user_rate_limit = Some(count(USER_RATE_LIMIT_VAR, &v)?);
+        }
+        if let Some(v) = get(MAX_SOCKETS_VAR) {
+            s.max_sockets_per_user = count(MAX_SOCKETS_VAR, &v)?;
         }
         Ok(s)
     }
@@ -156,6 +176,10 @@ impl Settings {
         let limits = Limits {
             actions_per_second: self.rate_limit,
             burst: self.rate_limit.saturating_mul(2),
+            user_actions_per_second: self
+                .user_rate_limit
+                .unwrap_or(self.rate_limit.saturating_mul(USER_RATE_LIMIT_FACTOR)),
+            max_connections_per_user: self.max_sockets_per_user,
             ..Limits::default()
         };
         Ok(Config {
@@ -171,6 +195,13 @@ impl Settings {
             limits,
         })
     }
+}
+
+fn count(name: &'static str, raw: &str) -> Result<u32, ConfigError> {
+    raw.trim().parse().map_err(|e| ConfigError::Invalid {
+        name,
+        reason: format!("expected a whole number, got {raw:?}: {e}"),
+    })
 }
 
 fn positive(name: &'static str, raw: &str) -> Result<i64, ConfigError> {
@@ -212,6 +243,8 @@ mod tests {
         let c = s.core_config().unwrap();
         assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
         assert_eq!((c.limits.actions_per_second, c.limits.burst), (20, 40));
+        assert_eq!(c.limits.user_actions_per_second, 40);
+        assert_eq!(c.limits.max_connections_per_user, 32);
         assert_eq!(c.ticket_ttl, Duration::seconds(60));
         assert_eq!(c.invite_ttl, Duration::hours(24));
         assert!(c.allowed_origins.is_empty());
@@ -241,9 +274,45 @@ mod tests {
             vec!["https://a.example", "https://b.example"]
         );
         assert_eq!(s.rate_limit, 0);
+        let limits = s.core_config_with_secret().limits;
+        assert_eq!(
+            (limits.actions_per_second, limits.user_actions_per_second),
+            (0, 0),
+            "turning the connection limit off turns the derived user budget off"
+        );
         assert_eq!(s.ticket_ttl, Duration::seconds(60));
         assert_eq!(s.token_ttl, Duration::seconds(60));
         assert_eq!(s.invite_ttl, Duration::seconds(2));
+    }
+
+    impl Settings {
+        fn core_config_with_secret(&self) -> chat_core::Config {
+            let mut s = self.clone();
+            s.jwt_secret = Some(b"0123456789abcdef0123456789abcdef".to_vec());
+            s.core_config().unwrap()
+        }
+    }
+
+    #[test]
+    fn user_budget_and_socket_cap_are_configurable() {
+        let s = from(&[
+            ("CHAT_RATE_LIMIT", "5"),
+            ("CHAT_USER_RATE_LIMIT", "7"),
+            ("CHAT_MAX_SOCKETS_PER_USER", "3"),
+        ])
+        .unwrap();
+        let limits = s.core_config_with_secret().limits;
+        assert_eq!(limits.user_actions_per_second, 7);
+        assert_eq!(limits.max_connections_per_user, 3);
+        let derived = from(&[("CHAT_RATE_LIMIT", "5")]).unwrap();
+        assert_eq!(
+            derived
+                .core_config_with_secret()
+                .limits
+                .user_actions_per_second,
+            10
+        );
+        assert!(from(&[("CHAT_MAX_SOCKETS_PER_USER", "-1")]).is_err());
     }
 
     #[test]

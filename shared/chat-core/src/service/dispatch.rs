@@ -109,6 +109,10 @@ impl App {
         }
         let actor: UserRecord = self.actor(connection).await?;
         let id = &actor.identity;
+        // Every socket of one person draws on one budget too.
+        if !self.user_rate.allow(&id.user_id) {
+            return Err(CoreError::RateLimited);
+        }
         match action {
             ClientAction::Ping => Ok(json!({})),
             ClientAction::RoomCreate(req) => self.room_create(&actor, req).await,

@@ -32,6 +32,7 @@ use chrono::Duration;
 
 use crate::auth::{PasswordHasher, TokenConfig, TokenSigner};
 use crate::error::CoreResult;
+use crate::ids::UserId;
 use crate::limits::RateLimiter;
 use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Store};
 
@@ -46,6 +47,11 @@ pub struct Limits {
     pub actions_per_second: u32,
     /// Bucket size (burst).
     pub burst: u32,
+    /// Sustained actions per second per user, across all their connections (`0` =
+    /// off); its burst is twice that.
+    pub user_actions_per_second: u32,
+    /// Open WebSocket connections one user may hold (`0` = no cap).
+    pub max_connections_per_user: u32,
     /// Most messages in one history page.
     pub history_max: usize,
     /// Page size when the client does not ask.
@@ -59,6 +65,8 @@ impl Default for Limits {
             text_bytes: crate::model::text::MAX_MESSAGE_BYTES,
             actions_per_second: 20,
             burst: 40,
+            user_actions_per_second: 40,
+            max_connections_per_user: 32,
             history_max: 200,
             history_default: 50,
         }
@@ -97,19 +105,27 @@ pub struct App {
     pub(crate) signer: TokenSigner,
     pub(crate) hasher: PasswordHasher,
     pub(crate) rate: RateLimiter,
+    /// The per-user budget, checked once the frame's sender is known.
+    pub(crate) user_rate: RateLimiter<UserId>,
 }
 
 impl App {
     /// Builds the app; fails on invalid configuration (e.g. a short signing secret).
     pub fn new(deps: Deps, config: Config, hasher: PasswordHasher) -> CoreResult<Self> {
         let signer = TokenSigner::new(config.tokens.clone())?;
-        let rate = RateLimiter::new(config.limits.actions_per_second, config.limits.burst);
+        let limits = &config.limits;
+        let rate = RateLimiter::new(limits.actions_per_second, limits.burst);
+        let user_rate = RateLimiter::new(
+            limits.user_actions_per_second,
+            limits.user_actions_per_second.saturating_mul(2),
+        );
         Ok(App {
             deps,
             config,
             signer,
             hasher,
             rate,
+            user_rate,
         })
     }
 

@@ -144,12 +144,17 @@ impl App {
             (None, Some(ticket)) => self.redeem_ticket(ticket).await?,
             (None, None) => return Err(CoreError::Unauthorized),
         };
-        let was_online = !self
+        let open = self
             .deps
             .store
             .connections_of(&user.identity.user_id)
-            .await?
-            .is_empty();
+            .await?;
+        let cap = self.config.limits.max_connections_per_user;
+        if cap > 0 && open.len() >= cap as usize {
+            info!(user_id = %user.identity.user_id, open = open.len(), "handshake refused: too many sockets");
+            return Err(CoreError::RateLimited);
+        }
+        let was_online = !open.is_empty();
         let connection = Connection {
             id: connection_id,
             user_id: user.identity.user_id.clone(),

@@ -100,6 +100,13 @@ impl TestApp {
 
     /// Logs in and opens a connection; returns its id.
     pub async fn connect(&self, user: &UserRecord) -> ConnectionId {
+        self.try_connect(user)
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"))
+    }
+
+    /// Like [`connect`](Self::connect), returning a refused handshake's error.
+    pub async fn try_connect(&self, user: &UserRecord) -> crate::CoreResult<ConnectionId> {
         let token = self
             .app
             .token_for(user)
@@ -116,9 +123,8 @@ impl TestApp {
                 authorization: Some(format!("Bearer {token}")),
                 ..Default::default()
             })
-            .await
-            .unwrap_or_else(|e| panic!("connect: {e}"));
-        id
+            .await?;
+        Ok(id)
     }
 
     /// Sends `action` with `fields` and returns the reply frame.
