@@ -46,11 +46,9 @@ step "end-to-end tests on the AWS backend (moto), same build"
 CHAT_E2E_BACKEND=aws cargo nextest run --workspace --locked -E 'package(chat-e2e)'
 
 if [ -f ../shared/acceptance/smoke.py ]; then
-  # Debug binaries (the smokes check behaviour, not speed), built the way
-  # `cargo lambda watch` runs the functions (`cargo run --bin …` in the workspace), so
-  # the Lambda smoke below compiles nothing more.
-  step "building the gateway and function binaries (debug)"
-  cargo build --locked --quiet --workspace --bins
+  # The debug binaries the test build made (chat-local and every function have
+  # integration tests, so cargo built them): the smokes check behaviour, not speed, and
+  # a `cargo build` here would recompile much of the tree without the tests' features.
   gateway="$PWD/target/debug/chat-local"
 
   step "acceptance smoke (chat-local, embedded backend)"
@@ -64,7 +62,7 @@ if [ -f ../shared/acceptance/smoke.py ]; then
   kill "$MOTO_PID" 2>/dev/null || true
 
   step "acceptance smoke through the local Lambda mode (cargo lambda watch)"
-  CHAT_LOCAL_BIN="$gateway" tests/lambda-local/smoke.sh
+  BIN_DIR="$PWD/target/debug" tests/lambda-local/smoke.sh
 else
   step "acceptance smokes skipped: ../shared/acceptance is not beside this checkout"
 fi

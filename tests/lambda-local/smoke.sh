@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# The local Lambda workflow, end to end: the seven functions served as separate
-# processes by `cargo lambda watch`, the local gateway in front of them playing API
-# Gateway (CHAT_LAMBDA_ENDPOINT), state in a moto server, and the unchanged acceptance
-# smoke (../shared/acceptance/smoke.py) driving it from outside.
+# The local Lambda workflow, end to end: `cargo lambda watch` serving the Lambda Invoke
+# and Runtime APIs, the seven function binaries as separate processes polling it (each
+# built from its own main.rs, exactly what Lambda runs), the local gateway in front of
+# them playing API Gateway (CHAT_LAMBDA_ENDPOINT), state in a moto server, and the
+# unchanged acceptance smoke (../shared/acceptance/smoke.py) driving it from outside.
 #
-#   client ─HTTP/WS─► chat-local ─Invoke API─► cargo lambda watch ─► fn-* binaries
-#                        ▲  (sockets)                                  │
-#                        └──── /@connections (CHAT_WS_MANAGEMENT_ENDPOINT) ◄┘ pushes
+#   client ─HTTP/WS─► chat-local ─Invoke API─► cargo lambda watch ◄─Runtime API─ fn-* processes
+#                        ▲  (sockets)                                               │
+#                        └────── /@connections (CHAT_WS_MANAGEMENT_ENDPOINT) ◄──────┘ pushes
+#
+# The functions are started here from prebuilt binaries (`--only-lambda-apis`, as an IDE
+# would) rather than by `cargo lambda watch` itself, which would `cargo run` each one
+# with the workspace's non-test features and so recompile the AWS SDK after a test build.
 #
 # Needs cargo-lambda (pip install cargo-lambda) and moto (pip install 'moto[server]').
-# CHAT_LOCAL_BIN names a prebuilt gateway (default: builds target/debug/chat-local).
+# BIN_DIR names the folder with chat-local and the fn-* binaries (default target/debug;
+# missing ones are built).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/services.sh
@@ -18,12 +24,15 @@ source tests/lib/services.sh
 command -v cargo-lambda >/dev/null || { echo "cargo-lambda is missing: pip install cargo-lambda"; exit 1; }
 
 functions=(fn-auth fn-supervisor-api fn-admin-api fn-ws-connect fn-ws-message fn-ws-disconnect fn-robot-worker)
-
-# What `cargo lambda watch` runs is `cargo run` of each function: built here first so
-# the first event does not wait for a compile.
-echo "==> building the functions and the gateway (debug)"
-cargo build --locked --quiet --workspace --bins
-bin=${CHAT_LOCAL_BIN:-$PWD/target/debug/chat-local}
+bin_dir=${BIN_DIR:-$PWD/target/debug}
+for b in chat-local "${functions[@]}"; do
+  if [ ! -x "$bin_dir/$b" ]; then
+    echo "==> building the gateway and the functions (debug)"
+    cargo build --locked --quiet "${functions[@]/#/--package=}" --package=chat-local
+    bin_dir=$PWD/target/debug
+    break
+  fi
+done
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -42,26 +51,32 @@ CHAT_MANAGEMENT_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export CHAT_JWT_SECRET CHAT_MANAGEMENT_KEY
 export CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="$MOTO_URL"
 
-echo "==> cargo lambda watch on 127.0.0.1:$invoke_port"
-watch_log=$(mktemp -t lambda-watch-XXXX.log)
-CHAT_WS_MANAGEMENT_ENDPOINT="http://$management_addr" RUST_LOG=${RUST_LOG:-info} \
-  cargo lambda watch --ignore-changes --locked --quiet \
-    --invoke-address 127.0.0.1 --invoke-port "$invoke_port" --concurrency 4 \
-    >"$watch_log" 2>&1 &
+logs=$(mktemp -d -t lambda-local-XXXX)
+echo "==> cargo lambda watch (Invoke and Runtime APIs) on 127.0.0.1:$invoke_port"
+cargo lambda watch --only-lambda-apis --invoke-address 127.0.0.1 --invoke-port "$invoke_port" \
+  >"$logs/watch.log" 2>&1 &
 pids+=("$!")
-ANY=1 wait_for_http "http://127.0.0.1:$invoke_port/" "$watch_log"
+wait_for_port "$invoke_port" "$logs/watch.log"
+
+echo "==> the seven functions, polling its Runtime API"
+for f in "${functions[@]}"; do
+  AWS_LAMBDA_FUNCTION_NAME="$f" AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 \
+  AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$invoke_port/.rt/$f" \
+  CHAT_WS_MANAGEMENT_ENDPOINT="http://$management_addr" RUST_LOG=${RUST_LOG:-info} \
+    "$bin_dir/$f" >"$logs/$f.log" 2>&1 &
+  pids+=("$!")
+done
 
 echo "==> acceptance smoke through chat-local --lambda-endpoint"
 if CHAT_LAMBDA_ENDPOINT="http://127.0.0.1:$invoke_port" CHAT_MANAGEMENT_ADDR="$management_addr" \
-   CHAT_LOCAL_BIN="$bin" python3 ../shared/acceptance/smoke.py; then
-  # Proof that the functions, not the gateway, answered: each one that the smoke
-  # exercises must have started under cargo lambda watch.
-  for f in fn-auth fn-ws-connect fn-ws-message fn-ws-disconnect; do
-    grep -q "$f" "$watch_log" || { echo "no sign of $f in the cargo lambda watch log"; tail -n 40 "$watch_log"; exit 1; }
-  done
-  echo "lambda-local smoke ok: the functions answered under cargo lambda watch"
+   CHAT_LOCAL_BIN="$bin_dir/chat-local" python3 ../shared/acceptance/smoke.py; then
+  # In this mode the gateway has no in-process handlers to fall back on: every answer
+  # the smoke checked came from the function processes above.
+  echo "lambda-local smoke ok: the functions answered in their own processes"
 else
-  echo "--- cargo lambda watch log (last 80 lines) ---"
-  tail -n 80 "$watch_log"
+  for f in watch "${functions[@]}"; do
+    echo "--- $f (last 20 lines) ---"
+    tail -n 20 "$logs/$f.log"
+  done
   exit 1
 fi

@@ -5,20 +5,27 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# Waits until `curl URL` succeeds (any HTTP answer counts with ANY=1), or fails after
-# about 30 s, printing LOG if given.
+# Waits until `curl URL` answers 2xx, or fails after about 30 s, printing LOG if given.
 wait_for_http() {
-  local url=$1 log=${2:-} any=${ANY:-0}
+  local url=$1 log=${2:-}
   for _ in $(seq 1 300); do
-    if [ "$any" = 1 ]; then
-      curl -sS -o /dev/null "$url" 2>/dev/null && return 0
-    else
-      curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    fi
+    curl -fsS -m 2 -o /dev/null "$url" 2>/dev/null && return 0
     sleep 0.1
   done
   [ -n "$log" ] && tail -n 50 "$log"
   echo "nothing answered at $url"
+  return 1
+}
+
+# Waits until something accepts TCP connections on 127.0.0.1:PORT (about 30 s at most).
+wait_for_port() {
+  local port=$1 log=${2:-}
+  for _ in $(seq 1 300); do
+    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  [ -n "$log" ] && tail -n 50 "$log"
+  echo "nothing listens on 127.0.0.1:$port"
   return 1
 }
 

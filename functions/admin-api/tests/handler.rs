@@ -55,10 +55,13 @@ async fn admin_users_fixture_adds_an_employee_who_can_log_in() {
     assert_eq!(identity["displayName"], "Dora");
     let login = t
         .app
-        .login(&LoginRequest {
-            username: "dora".into(),
-            password: "dora-pass-1".into(),
-        })
+        .login(
+            &LoginRequest {
+                username: "dora".into(),
+                password: "dora-pass-1".into(),
+            },
+            "192.0.2.1",
+        )
         .await;
     assert!(login.is_ok());
 
@@ -132,10 +135,13 @@ async fn a_patch_changes_identity_and_disabling_stops_logins() {
     assert_eq!(refusal(&me), (401, "unauthorized".into()));
     let login = t
         .app
-        .login(&LoginRequest {
-            username: "bob".into(),
-            password: "bob-pass".into(),
-        })
+        .login(
+            &LoginRequest {
+                username: "bob".into(),
+                password: "bob-pass".into(),
+            },
+            "192.0.2.1",
+        )
         .await;
     assert!(login.is_err());
 }

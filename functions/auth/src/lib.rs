@@ -59,7 +59,8 @@ async fn run(app: &App, route: Route, req: &Request) -> CoreResult<Value> {
         Route::Healthz => Ok(json!({ "status": "ok" })),
         Route::Login => {
             let login: LoginRequest = req.json_body()?;
-            to_json(&app.login(&login).await?)
+            let source = req.event().request_context.http.source_ip.as_deref();
+            to_json(&app.login(&login, source.unwrap_or("unknown")).await?)
         }
         Route::GuestLogin => {
             let login: GuestLoginRequest = req.json_body()?;

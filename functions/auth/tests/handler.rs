@@ -346,3 +346,42 @@ fn the_binary_refuses_to_start_with_incomplete_configuration_and_names_the_varia
     let (ok, text) = run(&[("CHAT_BACKEND", "embedded")]);
     assert!(!ok && text.contains("CHAT_BACKEND"), "{text}");
 }
+
+/// A login request for `user` with `password`, from `source`.
+fn login_from(user: &str, password: &str, source: &str) -> ApiGatewayV2httpRequest {
+    let mut req = fixture("http-login.json");
+    req.body = Some(format!(
+        r#"{{"username":"{user}","password":"{password}"}}"#
+    ));
+    req.request_context.http.source_ip = Some(source.to_string());
+    req
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_retry_after_and_the_owner_still_logs_in() {
+    let t = TestApp::new();
+    t.employee("alice", T1, &[]).await;
+    let attacker = "203.0.113.66";
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let resp = fn_auth::handle(&t.app, login_from("alice", "guess", attacker)).await;
+        statuses.push(resp.status_code);
+    }
+    // Five free failures, the sixth starts the delays; from then on 429 (no hash is
+    // even computed) until the wait is over.
+    assert_eq!(statuses[..6], [401; 6], "{statuses:?}");
+    assert_eq!(statuses[6..], [429, 429], "{statuses:?}");
+    let refused = fn_auth::handle(&t.app, login_from("alice", "alice-pass", attacker)).await;
+    assert_eq!(refused.status_code, 429, "even the right password waits");
+    assert_eq!(error_code(&refused), "rate_limited");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+
+    // The owner, from their own address, is not locked out.
+    let owner = fn_auth::handle(&t.app, login_from("alice", "alice-pass", "198.51.100.7")).await;
+    assert_eq!(owner.status_code, 200, "{:?}", owner.body);
+}

@@ -38,10 +38,13 @@ fn with_authorization(
 async fn bearer(t: &TestApp, user: &UserRecord) -> String {
     let resp = t
         .app
-        .login(&chat_core::protocol::http::LoginRequest {
-            username: user.identity.username.clone(),
-            password: format!("{}-pass", user.identity.username),
-        })
+        .login(
+            &chat_core::protocol::http::LoginRequest {
+                username: user.identity.username.clone(),
+                password: format!("{}-pass", user.identity.username),
+            },
+            "192.0.2.1",
+        )
         .await
         .unwrap();
     format!("Bearer {}", resp.token)

@@ -160,33 +160,19 @@ pub enum Functions {
 }
 
 impl Functions {
-    pub async fn ws_connect(
+    /// A WebSocket route's function (`WsConnect`, `WsMessage` or `WsDisconnect`).
+    pub async fn ws(
         &self,
+        function: Function,
         event: ApiGatewayWebsocketProxyRequest,
     ) -> ApiGatewayProxyResponse {
         match self {
-            Functions::InProcess(app) => fn_ws_connect::handle(app, event).await,
-            Functions::Lambda(l) => proxy_answer(l.invoke(Function::WsConnect, &event).await),
-        }
-    }
-
-    pub async fn ws_message(
-        &self,
-        event: ApiGatewayWebsocketProxyRequest,
-    ) -> ApiGatewayProxyResponse {
-        match self {
-            Functions::InProcess(app) => fn_ws_message::handle(app, event).await,
-            Functions::Lambda(l) => proxy_answer(l.invoke(Function::WsMessage, &event).await),
-        }
-    }
-
-    pub async fn ws_disconnect(
-        &self,
-        event: ApiGatewayWebsocketProxyRequest,
-    ) -> ApiGatewayProxyResponse {
-        match self {
-            Functions::InProcess(app) => fn_ws_disconnect::handle(app, event).await,
-            Functions::Lambda(l) => proxy_answer(l.invoke(Function::WsDisconnect, &event).await),
+            Functions::InProcess(app) => match function {
+                Function::WsConnect => fn_ws_connect::handle(app, event).await,
+                Function::WsMessage => fn_ws_message::handle(app, event).await,
+                _ => fn_ws_disconnect::handle(app, event).await,
+            },
+            Functions::Lambda(l) => proxy_answer(l.invoke(function, &event).await),
         }
     }
 

@@ -33,6 +33,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::config::MAX_SOCKET_MESSAGE_BYTES;
+use crate::functions::Function;
 use crate::http_bridge::{error_response, from_proxy_response, query_map};
 use crate::server::{Shared, TaskGuard};
 
@@ -69,7 +70,7 @@ pub(crate) async fn upgrade(
     let event = connect_event(&id, &headers, query.as_deref().unwrap_or(""), peer);
     let answer = shared
         .functions
-        .ws_connect(event)
+        .ws(Function::WsConnect, event)
         .instrument(span.clone())
         .await;
     if answer.status_code != 200 {
@@ -120,7 +121,7 @@ async fn run(
                 shared.hub.touch(&id);
                 let event = message_event(&id, text.as_str(), peer);
                 // Awaited before reading on: one connection's frames run in order.
-                let answer = shared.functions.ws_message(event).await;
+                let answer = shared.functions.ws(Function::WsMessage, event).await;
                 if answer.status_code >= 500 {
                     // The function itself failed (local Lambda mode): tell the client,
                     // as API Gateway answers a failed integration.
@@ -194,7 +195,7 @@ async fn write_loop(
 async fn disconnect(shared: &Shared, id: &ConnectionId, peer: SocketAddr) {
     let answer = shared
         .functions
-        .ws_disconnect(disconnect_event(id, peer))
+        .ws(Function::WsDisconnect, disconnect_event(id, peer))
         .await;
     if answer.status_code != 200 {
         warn!(status = answer.status_code, "$disconnect failed");

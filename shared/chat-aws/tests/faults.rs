@@ -208,10 +208,13 @@ async fn employee(app: &App, username: &str, tier: Tier) -> UserRecord {
 async fn connect(app: &App, user: &UserRecord, id: &str) -> ConnectionId {
     let username = user.identity.username.to_string();
     let token = app
-        .login(&LoginRequest {
-            password: format!("{username}-pass"),
-            username,
-        })
+        .login(
+            &LoginRequest {
+                password: format!("{username}-pass"),
+                username,
+            },
+            "192.0.2.1",
+        )
         .await
         .unwrap_or_else(|e| panic!("login: {e}"))
         .token;

@@ -74,6 +74,10 @@ pub enum CoreError {
     Conflict(String),
     #[error("rate limited")]
     RateLimited,
+    /// Refused for a while (failed logins): `rate_limited`, with the seconds to wait,
+    /// which HTTP answers carry as `Retry-After`.
+    #[error("retry after {0} s")]
+    RetryAfter(u64),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("a guest would be left alone in the room")]
@@ -92,6 +96,14 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// Seconds a client should wait before trying again, when the refusal says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            CoreError::RetryAfter(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             CoreError::BadRequest(_) => ErrorCode::BadRequest,
@@ -99,7 +111,7 @@ impl CoreError {
             CoreError::Forbidden(_) => ErrorCode::Forbidden,
             CoreError::NotFound(_) => ErrorCode::NotFound,
             CoreError::Conflict(_) => ErrorCode::Conflict,
-            CoreError::RateLimited => ErrorCode::RateLimited,
+            CoreError::RateLimited | CoreError::RetryAfter(_) => ErrorCode::RateLimited,
             CoreError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             CoreError::GuestAlone => ErrorCode::GuestAlone,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
@@ -119,6 +131,9 @@ impl CoreError {
                     .to_string()
             }
             CoreError::RateLimited => "too many requests; slow down".to_string(),
+            CoreError::RetryAfter(secs) => {
+                format!("too many failed attempts; try again in {secs} s")
+            }
             CoreError::BadRequest(m)
             | CoreError::Forbidden(m)
             | CoreError::NotFound(m)

@@ -21,15 +21,27 @@ fn login(u: &str, p: &str) -> LoginRequest {
 async fn wrong_password_unknown_user_and_disabled_account_look_the_same() {
     let t = TestApp::new();
     let alice = t.employee("alice", T1, &[]).await;
-    assert!(t.app.login(&login("alice", "alice-pass")).await.is_ok());
     assert!(
-        t.app.login(&login("ALICE", "alice-pass")).await.is_ok(),
+        t.app
+            .login(&login("alice", "alice-pass"), "192.0.2.1")
+            .await
+            .is_ok()
+    );
+    assert!(
+        t.app
+            .login(&login("ALICE", "alice-pass"), "192.0.2.1")
+            .await
+            .is_ok(),
         "usernames are case-insensitive"
     );
-    let wrong = t.app.login(&login("alice", "nope")).await.unwrap_err();
+    let wrong = t
+        .app
+        .login(&login("alice", "nope"), "192.0.2.1")
+        .await
+        .unwrap_err();
     let unknown = t
         .app
-        .login(&login("mallory", "alice-pass"))
+        .login(&login("mallory", "alice-pass"), "192.0.2.1")
         .await
         .unwrap_err();
     t.app
@@ -45,7 +57,7 @@ async fn wrong_password_unknown_user_and_disabled_account_look_the_same() {
         .unwrap();
     let disabled = t
         .app
-        .login(&login("alice", "alice-pass"))
+        .login(&login("alice", "alice-pass"), "192.0.2.1")
         .await
         .unwrap_err();
     for e in [&wrong, &unknown, &disabled] {
@@ -60,7 +72,7 @@ async fn handshakes_without_valid_credentials_or_from_foreign_origins_are_refuse
     let alice = t.employee("alice", T1, &[]).await;
     let token = t
         .app
-        .login(&login("alice", "alice-pass"))
+        .login(&login("alice", "alice-pass"), "192.0.2.1")
         .await
         .unwrap()
         .token;
@@ -324,7 +336,7 @@ async fn profile_edits_never_touch_identity() {
         .app
         .authenticate(
             &t.app
-                .login(&login("alice", "alice-pass"))
+                .login(&login("alice", "alice-pass"), "192.0.2.1")
                 .await
                 .unwrap()
                 .token,

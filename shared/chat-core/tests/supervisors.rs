@@ -281,10 +281,13 @@ async fn the_audit_log_pages_with_a_cursor() {
     let admin = t.employee("admin", T3, &[Role::Admin]).await;
     for i in 0..5 {
         t.app
-            .login(&chat_core::protocol::http::LoginRequest {
-                username: "admin".into(),
-                password: "admin-pass".into(),
-            })
+            .login(
+                &chat_core::protocol::http::LoginRequest {
+                    username: "admin".into(),
+                    password: "admin-pass".into(),
+                },
+                "192.0.2.1",
+            )
             .await
             .unwrap_or_else(|e| panic!("login {i}: {e}"));
     }

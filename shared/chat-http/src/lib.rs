@@ -96,7 +96,14 @@ pub fn error_response(err: &CoreError) -> ApiGatewayV2httpResponse {
     if status >= 500 {
         warn!(error = %err, source = ?std::error::Error::source(err), "request failed");
     }
-    json_response(status, &err.to_body())
+    let mut response = json_response(status, &err.to_body());
+    if let Some(secs) = err.retry_after() {
+        response.headers.insert(
+            aws_lambda_events::http::header::RETRY_AFTER,
+            aws_lambda_events::http::HeaderValue::from(secs),
+        );
+    }
+    response
 }
 
 #[cfg(test)]

@@ -58,10 +58,13 @@ pub fn with_token(mut req: ApiGatewayV2httpRequest, token: &str) -> ApiGatewayV2
 /// A token for a test user whose password is `<username>-pass` (the core testkit's
 /// convention).
 pub async fn token(app: &App, username: &str) -> String {
-    app.login(&LoginRequest {
-        username: username.into(),
-        password: format!("{username}-pass"),
-    })
+    app.login(
+        &LoginRequest {
+            username: username.into(),
+            password: format!("{username}-pass"),
+        },
+        "192.0.2.1",
+    )
     .await
     .unwrap_or_else(|e| panic!("login {username}: {e}"))
     .token

@@ -68,10 +68,13 @@ pub struct Fixture {
 
 async fn token(t: &TestApp, username: &str) -> String {
     t.app
-        .login(&LoginRequest {
-            username: username.into(),
-            password: format!("{username}-pass"),
-        })
+        .login(
+            &LoginRequest {
+                username: username.into(),
+                password: format!("{username}-pass"),
+            },
+            "192.0.2.1",
+        )
         .await
         .unwrap_or_else(|e| panic!("login {username}: {e}"))
         .token

@@ -5,9 +5,11 @@
 //!   identity's token version (bumping it revokes every earlier token).
 //! - [`secrets`]: random single-use secrets (WebSocket tickets, invite codes), stored
 //!   only as their sha256.
+//! - [`throttle`]: failed logins slow the guesser down, never the account's owner.
 
 pub mod passwords;
 pub mod secrets;
+pub mod throttle;
 pub mod tokens;
 
 pub use passwords::PasswordHasher;

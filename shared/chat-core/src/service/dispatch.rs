@@ -27,14 +27,8 @@ impl App {
             match self.rate.check(connection) {
                 RateVerdict::Allow => {}
                 RateVerdict::Refuse => {
-                    let err = CoreError::RateLimited;
-                    match sniff_request_id(raw) {
-                        Some(id) => self.reply(connection, Reply::err(id, &err)).await,
-                        None => {
-                            self.send_frame(connection, &to_frame(&FrameError::new(&err)))
-                                .await
-                        }
-                    }
+                    self.refuse_unparsed(connection, raw, &CoreError::RateLimited)
+                        .await;
                     return;
                 }
                 RateVerdict::Drop => {
@@ -48,15 +42,7 @@ impl App {
                     raw.len(),
                     self.config.limits.frame_bytes
                 ));
-                // A too-large frame is not parsed; its requestId is recovered only when
-                // it sits near the start, which is where clients put it.
-                match sniff_request_id(raw) {
-                    Some(id) => self.reply(connection, Reply::err(id, &err)).await,
-                    None => {
-                        self.send_frame(connection, &to_frame(&FrameError::new(&err)))
-                            .await
-                    }
-                }
+                self.refuse_unparsed(connection, raw, &err).await;
                 return;
             }
             let (request_id, action) = match parse_frame(raw) {
@@ -90,6 +76,19 @@ impl App {
         }
         .instrument(span)
         .await
+    }
+
+    /// Answers a frame that is refused before parsing (rate limit, size). Its
+    /// requestId is recovered only when it sits near the start, which is where clients
+    /// put it; otherwise the answer is an error frame.
+    async fn refuse_unparsed(&self, connection: &ConnectionId, raw: &str, err: &CoreError) {
+        match sniff_request_id(raw) {
+            Some(id) => self.reply(connection, Reply::err(id, err)).await,
+            None => {
+                self.send_frame(connection, &to_frame(&FrameError::new(err)))
+                    .await
+            }
+        }
     }
 
     async fn reply(&self, connection: &ConnectionId, reply: Reply) {

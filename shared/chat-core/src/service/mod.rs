@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{PasswordHasher, TokenConfig, TokenSigner};
 use crate::error::CoreResult;
 use crate::ids::UserId;
@@ -107,6 +108,8 @@ pub struct App {
     pub(crate) rate: RateLimiter,
     /// The per-user budget, checked once the frame's sender is known.
     pub(crate) user_rate: RateLimiter<UserId>,
+    /// Failed-login counts (see `auth::throttle`).
+    pub(crate) login_throttle: LoginThrottle,
 }
 
 impl App {
@@ -126,6 +129,7 @@ impl App {
             hasher,
             rate,
             user_rate,
+            login_throttle: LoginThrottle::default(),
         })
     }
 

@@ -33,14 +33,26 @@ impl App {
     /// `POST /auth/login`. Unknown user, wrong password, disabled account and guest
     /// accounts all get the same `Unauthorized`, after the same amount of hashing.
     #[instrument(skip_all, fields(username = %req.username))]
-    pub async fn login(&self, req: &LoginRequest) -> CoreResult<TokenResponse> {
+    ///
+    /// `source` is the caller's address (API Gateway's `sourceIp`): failures are
+    /// throttled per account and address and per address ([`crate::auth::throttle`]),
+    /// answered `rate_limited` with the seconds to wait, before any hash is computed.
+    pub async fn login(&self, req: &LoginRequest, source: &str) -> CoreResult<TokenResponse> {
+        let now = self.deps.clock.now();
+        if let Err(wait) = self.login_throttle.check(&req.username, source, now) {
+            info!(source, "login throttled");
+            let secs = u64::try_from(wait.num_seconds()).unwrap_or(0).max(1);
+            return Err(CoreError::RetryAfter(secs));
+        }
         let user = self.deps.store.user_by_username(&req.username).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let password_ok = self.hasher.verify(&req.password, hash);
         let Some(user) = user.filter(|u| password_ok && u.identity.enabled) else {
             info!("login refused");
+            self.login_throttle.failed(&req.username, source, now);
             return Err(CoreError::Unauthorized);
         };
+        self.login_throttle.succeeded(&req.username, source);
         info!(user_id = %user.identity.user_id, "login");
         self.audit(
             user.identity.user_id.as_str(),
