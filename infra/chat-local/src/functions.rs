@@ -170,7 +170,8 @@ impl Functions {
             Functions::InProcess(app) => match function {
                 Function::WsConnect => fn_ws_connect::handle(app, event).await,
                 Function::WsMessage => fn_ws_message::handle(app, event).await,
-                _ => fn_ws_disconnect::handle(app, event).await,
+                Function::WsDisconnect => fn_ws_disconnect::handle(app, event).await,
+                other => proxy_answer(Err(not_a_route(other))),
             },
             Functions::Lambda(l) => proxy_answer(l.invoke(function, &event).await),
         }
@@ -186,21 +187,23 @@ impl Functions {
             Functions::InProcess(app) => match function {
                 Function::SupervisorApi => fn_supervisor_api::handle(app, event).await,
                 Function::AdminApi => fn_admin_api::handle(app, event).await,
-                _ => fn_auth::handle(app, event).await,
+                Function::Auth => fn_auth::handle(app, event).await,
+                other => chat_http::error_response(&not_a_route(other)),
             },
-            Functions::Lambda(l) => match l.invoke(function, &event).await {
-                Ok(answer) => answer,
-                Err(e) => {
-                    let mut r = ApiGatewayV2httpResponse::default();
-                    r.status_code = i64::from(e.code().http_status());
-                    r.body = Some(Body::Text(
-                        serde_json::to_string(&e.to_body()).unwrap_or_default(),
-                    ));
-                    r
-                }
-            },
+            Functions::Lambda(l) => l
+                .invoke(function, &event)
+                .await
+                .unwrap_or_else(|e| chat_http::error_response(&e)),
         }
     }
+}
+
+/// A route table naming a function for the wrong kind of route is a bug here.
+fn not_a_route(function: Function) -> CoreError {
+    CoreError::Internal(format!(
+        "{} does not serve this kind of route",
+        function.name()
+    ))
 }
 
 /// A WebSocket route's answer, or the 503 API Gateway would give a failed integration.
