@@ -37,4 +37,10 @@ fn delivery_of(record: &SqsMessage) -> Delivery {
         record.body.clone().unwrap_or_default(),
         not_before,
     )
+    .with_receive_count(
+        record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .map(String::as_str),
+    )
 }

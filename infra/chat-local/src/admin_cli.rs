@@ -219,7 +219,8 @@ async fn admin_app(data_dir: &Path, choice: &BackendChoice) -> anyhow::Result<Ar
     }
     let push = gateway_push(data_dir)?;
     // Jobs an admin command enqueues are left for the gateway's worker.
-    backend::open_for_admin(choice, data_dir, settings.core_config()?, push).await
+    let robots = settings.robots.registry().await?;
+    backend::open_for_admin(choice, data_dir, settings.core_config()?, push, robots).await
 }
 
 /// `ManagementApiPush` to the gateway recorded in `gateway.addr`, or a push that

@@ -18,12 +18,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use chat_aws::jobs::{Delivery, NOT_BEFORE_ATTRIBUTE};
 use chat_core::auth::PasswordHasher;
-use chat_core::ports::{Push, SystemClock, UlidGen};
+use chat_core::ports::{Push, Robots, SystemClock, UlidGen};
 use chat_core::{App, Config, Deps};
 use chat_embedded::blobs::FolderBlobs;
 use chat_embedded::jobs::{self, JobReceiver};
@@ -47,6 +48,7 @@ async fn embedded_app(
     data_dir: &Path,
     config: Config,
     push: Arc<dyn Push>,
+    robots: Arc<dyn Robots>,
 ) -> anyhow::Result<(Arc<App>, JobReceiver, SqliteStore)> {
     let where_ = || format!("cannot open storage in {}", data_dir.display());
     let store = SqliteStore::open(&data_dir.join(DB_FILE)).with_context(where_)?;
@@ -57,6 +59,7 @@ async fn embedded_app(
         push,
         jobs: Arc::new(job_queue),
         blobs: Arc::new(blobs),
+        robots,
         clock: Arc::new(SystemClock),
         ids: Arc::new(UlidGen),
     };
@@ -99,9 +102,14 @@ pub(crate) async fn open_for_gateway(
     data_dir: &Path,
     config: Config,
     push: Arc<dyn Push>,
+    robots: Arc<dyn Robots>,
     lambda: Option<LambdaInvoker>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<(Arc<App>, JoinHandle<()>)> {
+    // A job is hidden this long once received: a little over the longest it may run,
+    // so a gateway killed mid-answer gets the job back soon after it restarts.
+    let answer_timeout = config.robots.answer_timeout;
+    let job_visibility = answer_timeout + (answer_timeout / 2).max(Duration::from_secs(5));
     match choice.backend {
         Backend::Embedded => {
             anyhow::ensure!(
@@ -109,7 +117,7 @@ pub(crate) async fn open_for_gateway(
                 "the local Lambda mode needs --backend aws: the functions run in other \
                  processes and cannot open this gateway's SQLite file"
             );
-            let (app, jobs, store) = embedded_app(data_dir, config, push).await?;
+            let (app, jobs, store) = embedded_app(data_dir, config, push, robots).await?;
             // Sockets do not survive a restart: rows left by the last run would show
             // users online and waste pushes.
             let stale = store
@@ -129,7 +137,7 @@ pub(crate) async fn open_for_gateway(
                 .context("cannot prepare the AWS resources")?;
             // Connections a previous run left in the table get `Gone` from this
             // gateway's push on first use and are deleted then (as on AWS).
-            let aws = chat_wiring::aws::build(&clients, config, Some(push))?;
+            let aws = chat_wiring::aws::build(&clients, config, Some(push), robots)?;
             info!(
                 endpoint = clients.target.endpoint.as_deref().unwrap_or("AWS"),
                 table = %clients.target.table,
@@ -137,7 +145,8 @@ pub(crate) async fn open_for_gateway(
                 bucket = %clients.target.bucket,
                 "storage on the AWS backend"
             );
-            let poller = chat_aws::jobs::SqsJobPoller::from_clients(&clients);
+            let poller = chat_aws::jobs::SqsJobPoller::from_clients(&clients)
+                .with_visibility(job_visibility);
             let worker = match lambda {
                 None => tokio::spawn(chat_aws::jobs::run_worker(
                     Arc::clone(&aws.app),
@@ -176,6 +185,10 @@ fn sqs_event(batch: &[Delivery]) -> SqsEvent {
             record.message_id = Some(d.message_id.clone());
             record.body = Some(d.body.clone());
             record.event_source = Some("aws:sqs".into());
+            record.attributes.insert(
+                "ApproximateReceiveCount".into(),
+                d.receive_count.to_string(),
+            );
             if let Some(ms) = d.not_before_ms {
                 let mut attribute = SqsMessageAttribute::default();
                 attribute.string_value = Some(ms.to_string());
@@ -196,10 +209,11 @@ pub(crate) async fn open_for_admin(
     data_dir: &Path,
     config: Config,
     push: Arc<dyn Push>,
+    robots: Arc<dyn Robots>,
 ) -> anyhow::Result<Arc<App>> {
     match choice.backend {
         Backend::Embedded => {
-            let (app, jobs, store) = embedded_app(data_dir, config, push).await?;
+            let (app, jobs, store) = embedded_app(data_dir, config, push, robots).await?;
             drop(jobs);
             drop(store);
             Ok(app)
@@ -214,7 +228,7 @@ pub(crate) async fn open_for_admin(
                 Some(_) => None,
                 None => Some(push),
             };
-            Ok(chat_wiring::aws::build(&clients, config, push)?.app)
+            Ok(chat_wiring::aws::build(&clients, config, push, robots)?.app)
         }
     }
 }

@@ -131,12 +131,14 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
 
     let hub = Arc::new(ConnectionHub::new());
     let core_config = settings.core_config()?;
+    let robots = settings.robots.registry().await?;
     let (stop_worker, stop_rx) = watch::channel(false);
     let (app, worker) = backend::open_for_gateway(
         &config.backend,
         &data_dir,
         core_config,
         hub.clone(),
+        robots,
         invoker.clone(),
         stop_rx,
     )

@@ -182,6 +182,9 @@ fn app_pushing_through_mock(gone_ids: GoneIds) -> (App, Arc<MemoryStore>, Posted
         push: Arc::new(push),
         jobs: Arc::new(MemoryJobs::new()),
         blobs: Arc::new(MemoryBlobs::new()),
+        robots: std::sync::Arc::new(chat_core::testkit::robots::ScriptedRobots::new(
+            std::time::Duration::ZERO,
+        )),
         clock: Arc::new(ManualClock::new(chrono::Utc::now())),
         ids: Arc::new(CountingIds::default()),
     };
@@ -394,6 +397,9 @@ async fn a_junk_message_fails_alone_in_its_batch() {
         push: Arc::new(RecordingPush::new()) as Arc<dyn Push>,
         jobs: jobs.clone() as Arc<dyn Jobs>,
         blobs: Arc::new(MemoryBlobs::new()),
+        robots: std::sync::Arc::new(chat_core::testkit::robots::ScriptedRobots::new(
+            std::time::Duration::ZERO,
+        )),
         clock: Arc::new(ManualClock::new(chrono::Utc::now())),
         ids: Arc::new(CountingIds::default()),
     };

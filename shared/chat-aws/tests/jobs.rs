@@ -40,6 +40,9 @@ fn app_enqueueing_on(jobs: SqsJobs) -> Arc<App> {
         push: Arc::new(RecordingPush::new()),
         jobs: Arc::new(jobs),
         blobs: Arc::new(MemoryBlobs::new()),
+        robots: std::sync::Arc::new(chat_core::testkit::robots::ScriptedRobots::new(
+            std::time::Duration::ZERO,
+        )),
         clock: Arc::new(SystemClock),
         ids: Arc::new(UlidGen),
     };

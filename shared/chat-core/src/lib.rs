@@ -1,8 +1,9 @@
 //! # chat-core — the iStackBuddy Chat domain
 //!
 //! Everything the product *decides* lives here; everything it *touches* (databases,
-//! queues, sockets) sits behind the traits in [`ports`]. No AWS SDK, no tokio runtime:
-//! the same code runs under Lambda, in the local gateway and in tests.
+//! queues, sockets) sits behind the traits in [`ports`]. No AWS SDK and no runtime of
+//! its own (tokio timers only, on the caller's runtime): the same code runs under
+//! Lambda, in the local gateway and in tests.
 //!
 //! - [`error`]: the one error enum and its mapping to protocol codes / HTTP status.
 //! - [`ids`]: validated id newtypes.
@@ -30,4 +31,4 @@ pub mod service;
 pub mod testkit;
 
 pub use error::{CoreError, CoreResult, ErrorCode};
-pub use service::{App, Config, Deps, Limits};
+pub use service::{App, Attempt, Config, Deps, JobOutcome, Limits, RobotSettings};

@@ -3,7 +3,10 @@
 //! the rule, so a reader finds it by name and the authorization tests target it.
 
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Identity, Member, Message, ParticipantKind, Room, RoomKind, RoomStatus};
+use crate::model::{
+    AccountKind, Identity, Member, Message, MessageStatus, ParticipantKind, Room, RoomKind,
+    RoomStatus, Visibility,
+};
 
 /// Only employees open rooms (guests arrive by invitation).
 pub fn may_create_room(actor: &Identity) -> CoreResult<()> {
@@ -121,9 +124,55 @@ pub fn may_post_with_visibility(
     Ok(())
 }
 
-/// Whether a viewer sees a message (events, history, transcripts).
-pub fn may_see(viewer: &Identity, message: &Message) -> bool {
-    message.visible_to(viewer.kind)
+/// The visibility rule, stated once: employees see everything, guests see only what is
+/// for everyone. Fan-out, history, transcripts and supervisor views all ask here
+/// (through [`message_for`] or [`crate::protocol::events::ServerEvent::for_viewer`]).
+pub fn may_see(viewer: AccountKind, visibility: Visibility) -> bool {
+    match visibility {
+        Visibility::Everyone => true,
+        Visibility::Employees => viewer == AccountKind::Employee,
+    }
+}
+
+/// `message` as `viewer` may receive it, or `None` when they may not see it at all. A
+/// guest also never learns the id of an employees-only message: `sharedFrom` always
+/// names one (only employees-only messages can be shared) and is dropped for them;
+/// `replyTo` never names one in a message everyone sees (`message.send` refuses that).
+pub fn message_for(viewer: AccountKind, message: &Message) -> Option<Message> {
+    if !may_see(viewer, message.visibility) {
+        return None;
+    }
+    let mut view = message.clone();
+    if viewer != AccountKind::Employee {
+        view.shared_from = None;
+    }
+    Some(view)
+}
+
+/// Only employees talk to robots (list, invite, remove, ask) and share their answers.
+pub fn may_use_robots(actor: &Identity) -> CoreResult<()> {
+    if actor.is_employee() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("only employees can work with robots"))
+    }
+}
+
+/// What `message.share` may copy: employees-only messages (robot answers, internal
+/// notes) that are finished. Everything else is either already visible to everyone or
+/// not an answer yet.
+pub fn may_share(original: &Message) -> CoreResult<()> {
+    if original.visibility == Visibility::Everyone {
+        return Err(CoreError::conflict(
+            "the message is already visible to everyone",
+        ));
+    }
+    if original.status != MessageStatus::Complete {
+        return Err(CoreError::conflict(
+            "only a completed message can be shared",
+        ));
+    }
+    Ok(())
 }
 
 /// DESIGN §3 "a guest is never alone": after the change, a room holding a guest must
@@ -144,7 +193,7 @@ pub fn guest_never_alone(members_after: &[Member]) -> bool {
 mod tests {
     use super::*;
     use crate::ids::UserId;
-    use crate::model::{AccountKind, Tier};
+    use crate::model::Tier;
     use chrono::Utc;
 
     fn member(id: &str, kind: ParticipantKind) -> Member {

@@ -21,7 +21,8 @@ use crate::error::CoreResult;
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
     AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
-    NewMessage, Profile, Room, RoomConnection, RoomStatus, Tier, UserRecord,
+    NewMessage, Profile, RobotChunk, RobotFailure, RobotInfo, RobotRequest, Room, RoomConnection,
+    RoomStatus, Tier, UserRecord,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -134,6 +135,37 @@ impl Appended {
     }
 }
 
+/// Outcome of appending several messages in one step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppendedAll {
+    /// New messages with consecutive sequence numbers, in the order given.
+    Created(Vec<Message>),
+    /// A resend: the originals, in the order given.
+    Existing(Vec<Message>),
+}
+
+impl AppendedAll {
+    pub fn into_messages(self) -> Vec<Message> {
+        match self {
+            AppendedAll::Created(m) | AppendedAll::Existing(m) => m,
+        }
+    }
+}
+
+/// The room of a batch for [`MessageStore::append_messages`], checking that it is not
+/// empty and that every message is in that room (a caller's bug otherwise).
+pub fn batch_room(messages: &[NewMessage]) -> CoreResult<&RoomId> {
+    let first = messages
+        .first()
+        .ok_or_else(|| crate::CoreError::Internal("append_messages: an empty batch".into()))?;
+    if messages.iter().any(|m| m.room_id != first.room_id) {
+        return Err(crate::CoreError::Internal(
+            "append_messages: a batch spans rooms".into(),
+        ));
+    }
+    Ok(&first.room_id)
+}
+
 /// A page request over a room's messages, ascending by `seq`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageQuery {
@@ -162,6 +194,14 @@ pub trait MessageStore: Send + Sync {
     /// `client_msg_id` is set and the same author already used it in the room, returns
     /// [`Appended::Existing`] and writes nothing. Unknown room → `NotFound`.
     async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended>;
+    /// Commits `messages` (one room, at least one) with consecutive `seq`s in one atomic
+    /// step: all of them or none, and no other message between them (a robot request
+    /// and its response). Idempotent through the first message's `client_msg_id`:
+    /// when its author already used it in the room, nothing is written and the result
+    /// is [`AppendedAll::Existing`] holding, for each message, the one its author sent
+    /// with that message's `client_msg_id` (so every message of a batch whose first
+    /// has one must carry one too). Unknown room → `NotFound`.
+    async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll>;
     async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>>;
     /// Replaces status, text, data and `updated_at` (batch-delay completion, stream end).
     async fn update_message(&self, message: &Message) -> CoreResult<()>;
@@ -306,6 +346,28 @@ pub enum Job {
 pub trait Jobs: Send + Sync {
     /// Enqueues `job`, delivered no earlier than `delay` from now.
     async fn enqueue(&self, job: &Job, delay: Duration) -> CoreResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Robots
+// ---------------------------------------------------------------------------------------
+
+/// What a robot emits while answering; see [`RobotChunk`].
+pub type RobotStream = futures::stream::BoxStream<'static, Result<RobotChunk, RobotFailure>>;
+
+/// The robots this installation has (the `robots` crate's registry; scripted ones in
+/// tests). The worker calls [`Robots::answer`]; everything around it (timeouts,
+/// coalescing, storing, who sees what) is the core's.
+pub trait Robots: Send + Sync {
+    /// Every robot, in the order `robot.list` shows them.
+    fn catalog(&self) -> &[RobotInfo];
+    /// One robot's card.
+    fn info(&self, name: &str) -> Option<&RobotInfo> {
+        self.catalog().iter().find(|r| r.name == name)
+    }
+    /// Starts answering `request`. Text chunks come in order; the answer is the last
+    /// `Final` if there is one, otherwise the text joined. An `Err` item ends it failed.
+    fn answer(&self, request: RobotRequest) -> RobotStream;
 }
 
 // ---------------------------------------------------------------------------------------

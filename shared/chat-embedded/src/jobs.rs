@@ -7,10 +7,12 @@
 //!   minutes) are **lost when the process stops**. For tests and throwaway runs.
 //! - [`durable_channel`]: every job is first written to the SQLite `jobs` table and
 //!   reloaded at startup, so a restart loses nothing. A delivered job is deleted when the
-//!   worker asks for the next one (or calls [`JobReceiver::ack`]): at-least-once
-//!   delivery, so a job cut short by a crash runs again (jobs are idempotent, STYLE §9).
-//!   A job delivered [`MAX_ATTEMPTS`] times without being acknowledged is dropped at
-//!   startup with an error log instead of crash-looping the gateway. On AWS the SQS
+//!   worker asks for the next one (or calls [`JobReceiver::ack`], or [`JobAcker::ack`]
+//!   for jobs taken with [`JobReceiver::next_delivery`]): at-least-once delivery, so a
+//!   job cut short by a crash runs again (jobs are idempotent, STYLE §9), told its
+//!   attempt number. A job delivered more than [`MAX_ATTEMPTS`] times is delivered once
+//!   more (so it can give up cleanly) and, if that crashes too, dropped at startup with
+//!   an error log instead of crash-looping the gateway. On AWS the SQS
 //!   adapter gives the same guarantees (its DLQ playing the last part).
 
 use std::cmp::Ordering;
@@ -39,6 +41,36 @@ struct Queued {
     job: Job,
     /// Its row in the `jobs` table (durable queues only).
     row: Option<i64>,
+    /// Deliveries before this one (a previous run's, for reloaded jobs).
+    delivered: u32,
+}
+
+/// A job handed to the worker, to be acknowledged with [`JobAcker::ack`] once done.
+#[derive(Debug)]
+pub struct Delivered {
+    pub job: Job,
+    /// 1 on the first delivery; more for a job a previous run did not finish.
+    pub attempt: u32,
+    row: Option<i64>,
+}
+
+/// Acknowledges delivered jobs from any task (the worker runs several at once).
+#[derive(Clone)]
+pub struct JobAcker {
+    store: Option<SqliteStore>,
+}
+
+impl JobAcker {
+    /// Marks `delivered` done (durable queues: deletes its row).
+    pub async fn ack(&self, delivered: &Delivered) {
+        let (Some(store), Some(row)) = (&self.store, delivered.row) else {
+            return;
+        };
+        if let Err(e) = store.delete_job(row).await {
+            // The job stays stored and runs again after a restart; jobs are idempotent.
+            tracing::warn!(error = %e, row, "could not acknowledge a job");
+        }
+    }
 }
 
 /// The enqueueing side; implements [`Jobs`]. Cheap to clone.
@@ -73,7 +105,10 @@ pub async fn durable_channel(store: &SqliteStore) -> CoreResult<(LocalJobs, JobR
     let mut receiver = JobReceiver::new(rx, Some(store.clone()));
     let now = Utc::now();
     for stored in store.pending_jobs().await? {
-        if stored.attempts >= MAX_ATTEMPTS {
+        // One delivery past the last is allowed: the job then only records that it
+        // gave up (e.g. a robot answer ends `failed`). A job that crashed even that is
+        // dropped here.
+        if stored.attempts > MAX_ATTEMPTS {
             tracing::error!(job = ?stored.job, attempts = stored.attempts, "dropping a job that never completed");
             store.delete_job(stored.id).await?;
             continue;
@@ -83,6 +118,7 @@ pub async fn durable_channel(store: &SqliteStore) -> CoreResult<(LocalJobs, JobR
             due: due_in(wait),
             job: stored.job,
             row: Some(stored.id),
+            delivered: stored.attempts,
         });
     }
     Ok((
@@ -115,6 +151,7 @@ impl Jobs for LocalJobs {
             due,
             job: job.clone(),
             row,
+            delivered: 0,
         };
         if self.tx.send(queued).is_err() {
             if row.is_some() {
@@ -150,6 +187,7 @@ impl JobReceiver {
             order,
             job: q.job,
             row: q.row,
+            delivered: q.delivered,
         });
     }
 
@@ -160,6 +198,15 @@ impl JobReceiver {
     /// job; it stays queued for the next call.
     pub async fn recv(&mut self) -> Option<Job> {
         self.ack().await;
+        let delivered = self.next_delivery().await?;
+        self.unacked = delivered.row;
+        Some(delivered.job)
+    }
+
+    /// The next due job without the implicit acknowledgement of [`recv`](Self::recv):
+    /// the caller acknowledges it with [`acker`](Self::acker) when it is done, which
+    /// lets a worker run several jobs at once. Cancel-safe like `recv`.
+    pub async fn next_delivery(&mut self) -> Option<Delivered> {
         loop {
             while let Ok(q) = self.rx.try_recv() {
                 self.push(q);
@@ -172,8 +219,11 @@ impl JobReceiver {
                     let row = self.heap.peek().and_then(|e| e.row);
                     self.count_delivery(row).await;
                     let entry = self.heap.pop()?;
-                    self.unacked = entry.row;
-                    return Some(entry.job);
+                    return Some(Delivered {
+                        job: entry.job,
+                        attempt: entry.delivered + 1,
+                        row: entry.row,
+                    });
                 }
             } else if self.closed {
                 return None;
@@ -211,6 +261,13 @@ impl JobReceiver {
         }
     }
 
+    /// Acknowledges jobs from [`next_delivery`](Self::next_delivery).
+    pub fn acker(&self) -> JobAcker {
+        JobAcker {
+            store: self.store.clone(),
+        }
+    }
+
     /// Jobs waiting (due or not), for diagnostics.
     pub fn pending(&self) -> usize {
         self.heap.len()
@@ -230,6 +287,7 @@ struct Entry {
     order: u64,
     job: Job,
     row: Option<i64>,
+    delivered: u32,
 }
 
 impl Ord for Entry {

@@ -120,24 +120,44 @@ async fn an_unacknowledged_job_runs_again_after_a_crash() {
 }
 
 #[tokio::test]
-async fn a_job_that_never_completes_is_dropped_after_max_attempts() {
+async fn a_job_that_never_completes_is_told_its_attempt_then_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chat.db");
     {
         let (_store, jobs, _rx) = start(&path).await;
         jobs.enqueue(&job(9), Duration::ZERO).await.unwrap();
     }
-    for attempt in 1..=chat_embedded::jobs::MAX_ATTEMPTS {
+    let max = chat_embedded::jobs::MAX_ATTEMPTS;
+    // Every start delivers it again, counting; one delivery past the last lets the job
+    // give up cleanly (a robot answer ends failed), and then it is gone.
+    for attempt in 1..=max + 1 {
         let (_store, _jobs, mut rx) = start(&path).await;
-        assert_eq!(rx.recv().await, Some(job(9)), "attempt {attempt}");
+        let delivered = rx.next_delivery().await.unwrap();
+        assert_eq!((delivered.job, delivered.attempt), (job(9), attempt));
     }
     let (_store, jobs, mut rx) = start(&path).await;
-    assert_eq!(
-        rx.pending(),
-        0,
-        "dropped after {} attempts",
-        chat_embedded::jobs::MAX_ATTEMPTS
-    );
+    assert_eq!(rx.pending(), 0, "dropped after {} deliveries", max + 1);
     drop(jobs);
     assert_eq!(rx.recv().await, None);
+}
+
+#[tokio::test]
+async fn an_acknowledged_delivery_is_not_delivered_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.db");
+    {
+        let (_store, jobs, mut rx) = start(&path).await;
+        jobs.enqueue(&job(3), Duration::ZERO).await.unwrap();
+        jobs.enqueue(&job(4), Duration::ZERO).await.unwrap();
+        let acker = rx.acker();
+        let first = rx.next_delivery().await.unwrap();
+        let second = rx.next_delivery().await.unwrap();
+        assert_eq!((first.attempt, second.attempt), (1, 1));
+        acker.ack(&second).await;
+        // `first` is never acknowledged: the process "dies" with it running.
+    }
+    let (_store, _jobs, mut rx) = start(&path).await;
+    let again = rx.next_delivery().await.unwrap();
+    assert_eq!((again.job, again.attempt), (job(3), 2));
+    assert_eq!(rx.pending(), 0, "the acknowledged job is gone");
 }

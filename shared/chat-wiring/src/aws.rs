@@ -13,7 +13,7 @@ use chat_aws::dynamo::schema::ensure_table;
 use chat_aws::jobs::{SqsJobs, ensure_queue};
 use chat_aws::push::ApiGatewayPush;
 use chat_core::auth::PasswordHasher;
-use chat_core::ports::{Push, SystemClock, UlidGen};
+use chat_core::ports::{Push, Robots, SystemClock, UlidGen};
 use chat_core::{App, Config, Deps};
 use tracing::info;
 
@@ -73,6 +73,7 @@ pub fn build(
     clients: &AwsClients,
     config: Config,
     push: Option<Arc<dyn Push>>,
+    robots: Arc<dyn Robots>,
 ) -> Result<AwsApp, ConfigError> {
     let push = match push {
         Some(push) => push,
@@ -86,6 +87,7 @@ pub fn build(
         push,
         jobs: Arc::new(SqsJobs::from_clients(clients)),
         blobs: Arc::new(S3Blobs::from_clients(clients)),
+        robots,
         clock: Arc::new(SystemClock),
         ids: Arc::new(UlidGen),
     };
@@ -113,5 +115,6 @@ pub async fn lambda_app_from_lookup(
     check_lambda_env(lookup)?;
     let settings = Settings::from_lookup(lookup)?;
     let clients = connect_or_provision(&AwsEnv::from_lookup(lookup)).await?;
-    build(&clients, settings.core_config()?, None)
+    let robots = settings.robots.registry().await?;
+    build(&clients, settings.core_config()?, None, robots)
 }

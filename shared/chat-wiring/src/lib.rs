@@ -18,6 +18,7 @@ pub mod aws;
 pub mod aws_env;
 pub mod lambda;
 pub mod logging;
+pub mod robot_settings;
 pub mod settings;
 
 pub use aws_env::{AwsEnv, Backend};

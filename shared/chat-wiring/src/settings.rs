@@ -17,8 +17,12 @@
 //! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
 //! | `CHAT_USER_RATE_LIMIT` | 2 × `CHAT_RATE_LIMIT` | actions/s per user across their connections, burst 2×, `0` = off |
 //! | `CHAT_MAX_SOCKETS_PER_USER` | `32` | open WebSockets per user, `0` = no cap |
+//!
+//! Robot and LLM variables are listed in [`crate::robot_settings`].
 
 use chat_core::auth::TokenConfig;
+
+use crate::robot_settings::RobotSetup;
 use chat_core::{Config, Limits};
 use chrono::Duration;
 
@@ -79,6 +83,8 @@ pub struct Settings {
     pub user_rate_limit: Option<u32>,
     /// Open sockets per user; `0` = no cap.
     pub max_sockets_per_user: u32,
+    /// Robots: time limit, jokes on/off, LLM provider (see `robot_settings`).
+    pub robots: RobotSetup,
 }
 
 impl std::fmt::Debug for Settings {
@@ -97,6 +103,7 @@ impl std::fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("user_rate_limit", &self.user_rate_limit)
             .field("max_sockets_per_user", &self.max_sockets_per_user)
+            .field("robots", &self.robots)
             .finish()
     }
 }
@@ -114,6 +121,7 @@ impl Default for Settings {
             rate_limit: DEFAULT_RATE_LIMIT,
             user_rate_limit: None,
             max_sockets_per_user: DEFAULT_MAX_SOCKETS_PER_USER,
+            robots: RobotSetup::default(),
         }
     }
 }
@@ -164,6 +172,7 @@ impl Settings {
         if let Some(v) = get(MAX_SOCKETS_VAR) {
             s.max_sockets_per_user = count(MAX_SOCKETS_VAR, &v)?;
         }
+        s.robots = RobotSetup::from_lookup(&get)?;
         Ok(s)
     }
 
@@ -193,6 +202,7 @@ impl Settings {
             invite_ttl: self.invite_ttl,
             allowed_origins: self.allowed_origins.clone(),
             limits,
+            robots: self.robots.core_settings(),
         })
     }
 }

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use chat_core::ids::{ClientMsgId, MessageId, RoomId};
 use chat_core::model::{Author, Message, NewMessage};
-use chat_core::ports::{Appended, MessageStore, Page, PageQuery};
+use chat_core::ports::{Appended, AppendedAll, MessageStore, Page, PageQuery};
 use chat_core::{CoreError, CoreResult};
 
 use super::DynamoStore;
@@ -50,9 +50,9 @@ const UPDATED_AT: &str = "updated_at";
 
 /// Rounds of trying again after losing a race. With many writers in one busy room each
 /// loses a few before its turn: 8 writers appending flat out needed at most 20.
-const APPEND_ROUNDS: u32 = 64;
+pub(super) const APPEND_ROUNDS: u32 = 64;
 /// The longest pause between rounds, as an `ops::backoff` step: 80–160 ms.
-const BACKOFF_CAP: u32 = 5;
+pub(super) const BACKOFF_CAP: u32 = 5;
 /// Transaction item order in `append_message`.
 const ROOM_ITEM: usize = 0;
 const CLIENT_ID_ITEM: usize = 3;
@@ -82,7 +82,7 @@ fn employees_only() -> CoreResult<String> {
     wire_name(&chat_core::model::Visibility::Employees)
 }
 
-fn message_item(m: &Message) -> CoreResult<Item> {
+pub(super) fn message_item(m: &Message) -> CoreResult<Item> {
     let mut item = message_key(m.room_id.as_str(), m.seq);
     item.insert(MESSAGE_ID.into(), s(m.id.as_str()));
     item.insert(ROOM_ID.into(), s(m.room_id.as_str()));
@@ -141,7 +141,7 @@ fn read_message(item: &Item) -> CoreResult<Message> {
 }
 
 /// A pointer item naming the seq of the message it stands for.
-fn seq_pointer(room: &str, sk: String, seq: u64) -> Item {
+pub(super) fn seq_pointer(room: &str, sk: String, seq: u64) -> Item {
     let mut item = key(keys::room(room), sk);
     item.insert(SEQ.into(), n(seq));
     item
@@ -149,7 +149,7 @@ fn seq_pointer(room: &str, sk: String, seq: u64) -> Item {
 
 impl DynamoStore {
     /// The message a pointer (`MSGID#…` / `CMID#…`) names: two consistent reads.
-    async fn message_by_pointer(
+    pub(super) async fn message_by_pointer(
         &self,
         room: &str,
         pointer_sk: String,
@@ -261,6 +261,10 @@ impl MessageStore for DynamoStore {
         Err(CoreError::Unavailable(
             "the room is too busy; try again shortly".into(),
         ))
+    }
+
+    async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll> {
+        self.append_batch(messages).await
     }
 
     async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>> {

@@ -21,6 +21,7 @@ pub mod issues;
 pub mod item;
 pub mod keys;
 pub mod members;
+mod message_batch;
 pub mod messages;
 pub mod ops;
 mod requests;

@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use chat_core::App;
+use chat_core::{App, Attempt};
+
+use super::queue::MAX_RECEIVE_COUNT;
 use chat_core::ports::Job;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -27,6 +29,8 @@ pub struct Delivery {
     pub not_before_ms: Option<i64>,
     /// For deleting it (messages the poller received; Lambda deletes its own).
     pub(crate) receipt_handle: Option<String>,
+    /// SQS's `ApproximateReceiveCount`: 1 on the first delivery.
+    pub receive_count: u32,
 }
 
 impl Delivery {
@@ -50,7 +54,15 @@ impl Delivery {
             body: body.into(),
             not_before_ms,
             receipt_handle: None,
+            receive_count: 1,
         }
+    }
+
+    /// Sets the receive count from SQS's `ApproximateReceiveCount` attribute (an
+    /// unreadable one counts as a first delivery).
+    pub fn with_receive_count(mut self, raw: Option<&str>) -> Delivery {
+        self.receive_count = raw.and_then(|n| n.trim().parse().ok()).unwrap_or(1);
+        self
     }
 
     /// The job in the body. A body that is not a `Job` (another producer's message, a
@@ -113,7 +125,8 @@ async fn process_one(app: &App, delivery: &Delivery) -> bool {
             }
         };
     }
-    match app.run_job(&job).await {
+    let attempt = Attempt::new(delivery.receive_count, MAX_RECEIVE_COUNT);
+    match app.run_job(&job, attempt).await {
         Ok(outcome) => {
             debug!(?outcome, "job done");
             true

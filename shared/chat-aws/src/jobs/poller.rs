@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use chat_core::{App, CoreError, CoreResult};
+use futures::StreamExt;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -24,6 +25,8 @@ const MAX_BATCH: usize = 10;
 /// Back-off after a failed receive, doubling up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Received batches being run at once (ten jobs each).
+const MAX_BATCHES_IN_FLIGHT: usize = 4;
 
 /// Receives and deletes messages of one queue. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -31,6 +34,9 @@ pub struct SqsJobPoller {
     client: Client,
     queue_url: String,
     wait: Duration,
+    /// How long a received job stays hidden from other receivers; `None` = the
+    /// queue's own setting.
+    visibility: Option<Duration>,
 }
 
 impl SqsJobPoller {
@@ -40,12 +46,20 @@ impl SqsJobPoller {
             client,
             queue_url: queue_url.into(),
             wait: LONG_POLL,
+            visibility: None,
         }
     }
 
     /// The jobs queue named by `clients`' target.
     pub fn from_clients(clients: &AwsClients) -> Self {
         Self::new(clients.sqs.clone(), clients.target.queue_url.clone())
+    }
+
+    /// Hides received jobs for `visibility` (a little over the longest a job may
+    /// take): a worker killed mid-job gets its jobs back that soon after restarting.
+    pub fn with_visibility(mut self, visibility: Duration) -> Self {
+        self.visibility = Some(visibility);
+        self
     }
 
     /// Long-polls for `wait` (whole seconds, at most 20) instead.
@@ -69,6 +83,8 @@ impl SqsJobPoller {
             .max_number_of_messages(MAX_BATCH as i32)
             .wait_time_seconds(wait.min(LONG_POLL).as_secs() as i32)
             .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .set_visibility_timeout(self.visibility.map(|v| v.as_secs().max(1) as i32))
             .send()
             .await
             .map_err(|e| CoreError::from(AwsError::from_sdk("SQS", "ReceiveMessage", e)))?;
@@ -122,6 +138,11 @@ fn delivery_of(message: &Message) -> Delivery {
         not_before,
     );
     delivery.receipt_handle = message.receipt_handle().map(str::to_string);
+    delivery.receive_count = message
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
     delivery
 }
 
@@ -145,38 +166,59 @@ where
     Fut: std::future::Future<Output = Vec<String>>,
 {
     let mut backoff = FIRST_BACKOFF;
+    // Batches run while the next receive waits: a robot answer takes seconds, and the
+    // queue must not stall behind it (as Lambda's event source scales out). The receive
+    // in flight is kept, not dropped, when a batch finishes first: a dropped receive
+    // would hide whatever SQS handed it until the visibility timeout.
+    let mut running = futures::stream::FuturesUnordered::new();
+    let mut receiving = Box::pin(poller.receive());
+    let mut paused = false;
     loop {
         if *stop.borrow_and_update() {
             break;
         }
-        let received = tokio::select! {
-            received = poller.receive() => received,
-            _ = stop.changed() => break,
-        };
-        match received {
-            Ok(batch) => {
-                backoff = FIRST_BACKOFF;
-                if batch.is_empty() {
-                    continue;
-                }
-                let failed = run(batch.clone()).await;
-                let done: Vec<Delivery> = batch
-                    .into_iter()
-                    .filter(|d| !failed.contains(&d.message_id))
-                    .collect();
-                if let Err(e) = poller.delete(&done).await {
-                    warn!(error = %e, "done jobs were not deleted; they will run again");
+        let room_for_more = running.len() < MAX_BATCHES_IN_FLIGHT && !paused;
+        tokio::select! {
+            received = &mut receiving, if room_for_more => {
+                match received {
+                    Ok(batch) => {
+                        backoff = FIRST_BACKOFF;
+                        if !batch.is_empty() {
+                            let run_batch = run(batch.clone());
+                            running.push(async move { (batch, run_batch.await) });
+                        }
+                        receiving.set(poller.receive());
+                    }
+                    Err(e) => {
+                        warn!(error = %e, retry_in = ?backoff, "could not receive jobs");
+                        paused = true;
+                    }
                 }
             }
-            Err(e) => {
-                warn!(error = %e, retry_in = ?backoff, "could not receive jobs");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    _ = stop.changed() => break,
-                }
+            Some((batch, failed)) = running.next(), if !running.is_empty() => {
+                delete_done(&poller, batch, &failed).await;
+            }
+            () = tokio::time::sleep(backoff), if paused => {
+                paused = false;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
+                receiving.set(poller.receive());
             }
+            _ = stop.changed() => break,
         }
     }
+    // Batches already started are finished and deleted.
+    while let Some((batch, failed)) = running.next().await {
+        delete_done(&poller, batch, &failed).await;
+    }
     info!("SQS job worker stopped");
+}
+
+async fn delete_done(poller: &SqsJobPoller, batch: Vec<Delivery>, failed: &[String]) {
+    let done: Vec<Delivery> = batch
+        .into_iter()
+        .filter(|d| !failed.contains(&d.message_id))
+        .collect();
+    if let Err(e) = poller.delete(&done).await {
+        warn!(error = %e, "done jobs were not deleted; they will run again");
+    }
 }

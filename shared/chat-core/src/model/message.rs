@@ -106,16 +106,6 @@ pub struct Message {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Message {
-    /// Whether a viewer of `kind` may see this message.
-    pub fn visible_to(&self, kind: AccountKind) -> bool {
-        match self.visibility {
-            Visibility::Everyone => true,
-            Visibility::Employees => kind == AccountKind::Employee,
-        }
-    }
-}
-
 /// A message before the store gives it a sequence number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {

@@ -7,6 +7,7 @@
 //! - [`connection`]: open WebSocket connections.
 //! - [`invite`]: guest invitations.
 //! - [`audit`]: the append-only audit log.
+//! - [`robot`]: robot cards, requests and answers (the `Robots` port's vocabulary).
 //! - [`text`]: validated user text with length limits.
 
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod identity;
 pub mod invite;
 pub mod issue;
 pub mod message;
+pub mod robot;
 pub mod room;
 pub mod text;
 
@@ -25,6 +27,9 @@ pub use invite::Invite;
 pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus};
 pub use message::{
     Author, AuthorKind, ContentType, Delivery, Message, MessageStatus, NewMessage, Visibility,
+};
+pub use robot::{
+    IssueBrief, RobotAnswer, RobotArg, RobotChunk, RobotFailure, RobotInfo, RobotRequest,
 };
 pub use room::{Member, Participant, ParticipantKind, Room, RoomKind, RoomStatus, RoomView};
 pub use text::{DisplayName, MessageText, Title};

@@ -39,6 +39,16 @@ pub enum ClientAction {
     SupervisorObserve(RoomRef),
     #[serde(rename = "supervisor.breakIn")]
     SupervisorBreakIn(RoomRef),
+    #[serde(rename = "robot.list")]
+    RobotList,
+    #[serde(rename = "robot.invite")]
+    RobotInvite(RoomRobot),
+    #[serde(rename = "robot.remove")]
+    RobotRemove(RoomRobot),
+    #[serde(rename = "robot.ask")]
+    RobotAsk(RobotAsk),
+    #[serde(rename = "message.share")]
+    MessageShare(MessageShare),
 }
 
 impl ClientAction {
@@ -59,6 +69,11 @@ impl ClientAction {
             ClientAction::RoomInviteGuest(_) => "room.inviteGuest",
             ClientAction::SupervisorObserve(_) => "supervisor.observe",
             ClientAction::SupervisorBreakIn(_) => "supervisor.breakIn",
+            ClientAction::RobotList => "robot.list",
+            ClientAction::RobotInvite(_) => "robot.invite",
+            ClientAction::RobotRemove(_) => "robot.remove",
+            ClientAction::RobotAsk(_) => "robot.ask",
+            ClientAction::MessageShare(_) => "message.share",
         }
     }
 }
@@ -79,6 +94,11 @@ pub const ACTION_NAMES: &[&str] = &[
     "room.inviteGuest",
     "supervisor.observe",
     "supervisor.breakIn",
+    "robot.list",
+    "robot.invite",
+    "robot.remove",
+    "robot.ask",
+    "message.share",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -136,4 +156,32 @@ pub struct HistoryGet {
 pub struct InviteGuest {
     pub room_id: RoomId,
     pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRobot {
+    pub room_id: RoomId,
+    pub robot: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RobotAsk {
+    pub room_id: RoomId,
+    pub robot: String,
+    pub text: String,
+    #[serde(default)]
+    pub args: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Makes a retried ask return the first exchange instead of asking twice.
+    pub client_msg_id: Option<ClientMsgId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageShare {
+    pub room_id: RoomId,
+    pub message_id: MessageId,
+    /// The employee's edit of the copy; the original text when absent.
+    pub text: Option<String>,
 }

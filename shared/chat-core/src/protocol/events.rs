@@ -1,11 +1,14 @@
 //! Server → client frames: replies to requests and events (PROTOCOL §3).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{CoreError, ErrorDetail};
 use crate::ids::{MessageId, RoomId, UserId};
-use crate::model::{Issue, Message, RoomView};
+use crate::model::{AccountKind, Issue, Message, RoomView, Visibility};
+use crate::policy;
 
 /// The one reply a frame with a `requestId` gets.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +79,9 @@ pub enum ServerEvent {
         message_id: MessageId,
         index: u32,
         text: String,
+        /// The streamed message's visibility: who may receive the delta. Not on the wire.
+        #[serde(skip)]
+        visibility: Visibility,
     },
     #[serde(rename = "room.updated")]
     RoomUpdated { room: RoomView },
@@ -83,6 +89,38 @@ pub enum ServerEvent {
     IssueUpdated { issue: Issue },
     #[serde(rename = "typing", rename_all = "camelCase")]
     Typing { room_id: RoomId, user_id: UserId },
+}
+
+impl ServerEvent {
+    /// The event as `viewer` may receive it, `None` when it is not for them: the
+    /// visibility rule ([`policy::may_see`], [`policy::message_for`]) applied to events.
+    pub fn for_viewer(&self, viewer: AccountKind) -> Option<Cow<'_, ServerEvent>> {
+        match self {
+            ServerEvent::MessageCreated { room_id, message } => {
+                policy::message_for(viewer, message).map(|message| {
+                    Cow::Owned(ServerEvent::MessageCreated {
+                        room_id: room_id.clone(),
+                        message,
+                    })
+                })
+            }
+            ServerEvent::MessageUpdated { room_id, message } => {
+                policy::message_for(viewer, message).map(|message| {
+                    Cow::Owned(ServerEvent::MessageUpdated {
+                        room_id: room_id.clone(),
+                        message,
+                    })
+                })
+            }
+            ServerEvent::MessageDelta { visibility, .. } => {
+                policy::may_see(viewer, *visibility).then_some(Cow::Borrowed(self))
+            }
+            ServerEvent::Pong
+            | ServerEvent::RoomUpdated { .. }
+            | ServerEvent::IssueUpdated { .. }
+            | ServerEvent::Typing { .. } => Some(Cow::Borrowed(self)),
+        }
+    }
 }
 
 /// Serializes a frame; our own types always serialize, so a failure is a bug we log.

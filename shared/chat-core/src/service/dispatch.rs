@@ -136,6 +136,11 @@ impl App {
             ClientAction::SupervisorBreakIn(req) => {
                 self.supervisor_break_in(&actor, &req.room_id).await
             }
+            ClientAction::RobotList => self.robot_list(&actor).await,
+            ClientAction::RobotInvite(req) => self.robot_invite(&actor, req).await,
+            ClientAction::RobotRemove(req) => self.robot_remove(&actor, req).await,
+            ClientAction::RobotAsk(req) => self.robot_ask(&actor, req).await,
+            ClientAction::MessageShare(req) => self.message_share(&actor, req).await,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Fan-out: pushing events to the connections allowed to see them.
 //!
 //! A room's audience is read with one `room_connections` query (members' connections
-//! plus observers). The frame is serialized once, filtered by visibility per connection,
-//! and posted with bounded concurrency. A connection the push side reports `Gone` is
+//! plus observers). Each connection gets the event as its kind of viewer may see it
+//! ([`ServerEvent::for_viewer`], the one visibility rule), serialized once per kind,
+//! posted with bounded concurrency. A connection the push side reports `Gone` is
 //! deleted from the store; the others are unaffected.
 
 use futures::StreamExt;
@@ -10,7 +11,7 @@ use tracing::{debug, warn};
 
 use crate::error::CoreResult;
 use crate::ids::{ConnectionId, RoomId, UserId};
-use crate::model::{AccountKind, Room, RoomView, Visibility};
+use crate::model::{AccountKind, Room, RoomView};
 use crate::ports::PushError;
 use crate::protocol::events::{ServerEvent, to_frame};
 use crate::service::App;
@@ -18,13 +19,41 @@ use crate::service::App;
 /// How many PostToConnection calls run at once for one event.
 pub const PUSH_CONCURRENCY: usize = 16;
 
-/// Who in a room gets an event.
+/// Who in a room gets an event (always only those allowed to see it; see
+/// [`ServerEvent::for_viewer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience<'a> {
-    /// Everyone allowed to see `visibility`.
-    Room(Visibility),
-    /// Everyone allowed to see `visibility` except `user`'s own connections.
-    AllBut(Visibility, &'a UserId),
+    /// Every connection of the room.
+    Room,
+    /// Every connection except `user`'s own.
+    AllBut(&'a UserId),
+}
+
+/// The frame each kind of viewer gets for one event, serialized at most once per kind.
+struct FramesByViewer<'e> {
+    event: &'e ServerEvent,
+    employee: Option<Option<String>>,
+    guest: Option<Option<String>>,
+}
+
+impl<'e> FramesByViewer<'e> {
+    fn new(event: &'e ServerEvent) -> Self {
+        FramesByViewer {
+            event,
+            employee: None,
+            guest: None,
+        }
+    }
+
+    fn for_viewer(&mut self, viewer: AccountKind) -> Option<&str> {
+        let event = self.event;
+        let slot = match viewer {
+            AccountKind::Employee => &mut self.employee,
+            AccountKind::Guest => &mut self.guest,
+        };
+        slot.get_or_insert_with(|| event.for_viewer(viewer).map(|e| to_frame(e.as_ref())))
+            .as_deref()
+    }
 }
 
 impl App {
@@ -58,20 +87,22 @@ impl App {
                 return;
             }
         };
-        let (visibility, except) = match audience {
-            Audience::Room(v) => (v, None),
-            Audience::AllBut(v, user) => (v, Some(user)),
+        let except = match audience {
+            Audience::Room => None,
+            Audience::AllBut(user) => Some(user),
         };
-        let frame = to_frame(event);
-        let targets = connections.into_iter().filter(|rc| {
-            let c = &rc.connection;
-            let may_see = visibility == Visibility::Everyone || c.kind == AccountKind::Employee;
-            may_see && except != Some(&c.user_id)
-        });
+        let mut frames = FramesByViewer::new(event);
+        let targets: Vec<(ConnectionId, String)> = connections
+            .into_iter()
+            .filter(|rc| except != Some(&rc.connection.user_id))
+            .filter_map(|rc| {
+                let frame = frames.for_viewer(rc.connection.kind)?.to_string();
+                Some((rc.connection.id, frame))
+            })
+            .collect();
         futures::stream::iter(targets)
-            .for_each_concurrent(PUSH_CONCURRENCY, |rc| {
-                let frame = &frame;
-                async move { self.send_frame(&rc.connection.id, frame).await }
+            .for_each_concurrent(PUSH_CONCURRENCY, |(connection, frame)| async move {
+                self.send_frame(&connection, &frame).await
             })
             .await;
     }
@@ -85,9 +116,11 @@ impl App {
                 return;
             }
         };
-        let frame = to_frame(event);
+        let mut frames = FramesByViewer::new(event);
         for c in connections {
-            self.send_frame(&c.id, &frame).await;
+            if let Some(frame) = frames.for_viewer(c.kind).map(str::to_string) {
+                self.send_frame(&c.id, &frame).await;
+            }
         }
     }
 
@@ -103,8 +136,7 @@ impl App {
     pub(crate) async fn broadcast_room_updated(&self, room: &Room) -> CoreResult<RoomView> {
         let view = self.room_view(room).await?;
         let event = ServerEvent::RoomUpdated { room: view.clone() };
-        self.broadcast(&room.id, &event, Audience::Room(Visibility::Everyone))
-            .await;
+        self.broadcast(&room.id, &event, Audience::Room).await;
         Ok(view)
     }
 

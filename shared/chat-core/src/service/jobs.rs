@@ -1,10 +1,11 @@
 //! Background jobs: what a worker does with each [`Job`] it receives, whichever queue
 //! delivered it (the SQS-triggered Lambda, the local gateway's in-process worker).
 //!
-//! No job kind has a handler in this version: robot answers and guest-away checks come
-//! with their issues. A job is acknowledged with [`JobOutcome::NoHandler`] and logged, so
-//! it is not retried forever; the `match` stops compiling when a kind is added, so a new
-//! kind cannot be forgotten here.
+//! - `RobotAnswer`: fills in a robot's response (`robot_jobs`).
+//! - `GuestAwayCheck`: no handler in this version (it arrives with conclusions); it is
+//!   acknowledged with [`JobOutcome::NoHandler`] and logged, so it is not retried
+//!   forever. The `match` stops compiling when a kind is added, so a new kind cannot be
+//!   forgotten here.
 
 use tracing::warn;
 
@@ -21,11 +22,49 @@ pub enum JobOutcome {
     NoHandler,
 }
 
+/// Which delivery of a job this is, out of how many the queue makes before giving up
+/// (SQS: `ApproximateReceiveCount` and the queue's `maxReceiveCount`; the embedded
+/// queue: its own count). A job on its last attempt leaves nothing waiting forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1 for the first delivery.
+    pub number: u32,
+    pub max: u32,
+}
+
+impl Attempt {
+    pub fn new(number: u32, max: u32) -> Self {
+        Attempt {
+            number: number.max(1),
+            max: max.max(1),
+        }
+    }
+
+    /// The queue will not deliver this job again if it fails now.
+    pub fn is_last(&self) -> bool {
+        self.number >= self.max
+    }
+
+    /// Delivered more often than allowed (a job that crashed its worker every time).
+    pub fn is_past_last(&self) -> bool {
+        self.number > self.max
+    }
+}
+
 impl App {
     /// Runs one delivered job.
-    pub async fn run_job(&self, job: &Job) -> CoreResult<JobOutcome> {
+    pub async fn run_job(&self, job: &Job, attempt: Attempt) -> CoreResult<JobOutcome> {
         match job {
-            Job::RobotAnswer { .. } | Job::GuestAwayCheck { .. } => {
+            Job::RobotAnswer {
+                room_id,
+                request_id,
+                response_id,
+                robot: _,
+            } => {
+                self.run_robot_answer(room_id, request_id, response_id, attempt)
+                    .await
+            }
+            Job::GuestAwayCheck { .. } => {
                 warn!(?job, "job dropped: this version has no handler for it");
                 Ok(JobOutcome::NoHandler)
             }

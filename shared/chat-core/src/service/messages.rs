@@ -28,6 +28,10 @@ impl App {
         let room = self.member_room(id, &req.room_id).await?;
         policy::may_post_with_visibility(id, req.visibility == Visibility::Employees)?;
         let text = MessageText::parse_with_limit(req.text, self.config.limits.text_bytes)?;
+        if let Some(target) = &req.reply_to {
+            self.check_reply_target(id, &room, target, req.visibility)
+                .await?;
+        }
         if room.status != RoomStatus::Open {
             // A resend of a message committed before the room concluded still gets its
             // original back: idempotency beats the open-room check. Open rooms need no
@@ -65,6 +69,30 @@ impl App {
         Ok(json!({ "message": message }))
     }
 
+    /// `replyTo` must name a message of the room the sender can see, and a message
+    /// everyone sees may not point at an employees-only one: its id would reach guests.
+    async fn check_reply_target(
+        &self,
+        sender: &Identity,
+        room: &Room,
+        target: &MessageId,
+        visibility: Visibility,
+    ) -> CoreResult<()> {
+        let original = self
+            .deps
+            .store
+            .message(&room.id, target)
+            .await?
+            .filter(|m| policy::may_see(sender.kind, m.visibility))
+            .ok_or_else(|| CoreError::not_found("no such message to reply to"))?;
+        if visibility == Visibility::Everyone && original.visibility == Visibility::Employees {
+            return Err(CoreError::bad_request(
+                "a message everyone sees cannot reply to an employees-only message; share it first",
+            ));
+        }
+        Ok(())
+    }
+
     /// Appends and, when new, pushes `message.created` to whoever may see it.
     pub(crate) async fn commit_and_announce(&self, new: NewMessage) -> CoreResult<Message> {
         match self.deps.store.append_message(&new).await? {
@@ -73,7 +101,7 @@ impl App {
                     room_id: message.room_id.clone(),
                     message: message.clone(),
                 };
-                self.broadcast(&message.room_id, &event, Audience::Room(message.visibility))
+                self.broadcast(&message.room_id, &event, Audience::Room)
                     .await;
                 Ok(message)
             }
@@ -127,11 +155,18 @@ impl App {
                     after_seq: req.after_seq,
                     before_seq: req.before_seq,
                     limit,
-                    include_employee_only: actor.is_employee(),
+                    include_employee_only: policy::may_see(actor.kind, Visibility::Employees),
                 },
             )
             .await?;
-        Ok(json!({ "messages": page.messages, "hasMore": page.has_more }))
+        // The store already left out what the caller may not see (so pages stay full);
+        // the rule itself is applied here too, which also redacts what remains.
+        let messages: Vec<Message> = page
+            .messages
+            .iter()
+            .filter_map(|m| policy::message_for(actor.kind, m))
+            .collect();
+        Ok(json!({ "messages": messages, "hasMore": page.has_more }))
     }
 
     pub(crate) async fn typing(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Value> {
@@ -141,12 +176,8 @@ impl App {
             room_id: room.id.clone(),
             user_id: actor.user_id.clone(),
         };
-        self.broadcast(
-            &room.id,
-            &event,
-            Audience::AllBut(Visibility::Everyone, &actor.user_id),
-        )
-        .await;
+        self.broadcast(&room.id, &event, Audience::AllBut(&actor.user_id))
+            .await;
         Ok(json!({}))
     }
 }

@@ -10,19 +10,26 @@
 //!   handing rooms over when an employee is cut off.
 //! - [`guests`]: invite codes and guest login.
 //! - [`jobs`]: what a worker does with a delivered background job.
+//! - [`robots`]: robot list, invite, remove, ask; [`robot_jobs`]: the answer job;
+//!   [`coalesce`]: cutting streamed text into few deltas.
+//! - [`sharing`]: `message.share`, the one way employees-only content reaches guests.
 //! - [`supervisor`]: floor views, observe, break-in.
 //! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
 
 pub mod admin;
 pub mod audit;
+pub mod coalesce;
 pub mod dispatch;
 pub mod fanout;
 pub mod guests;
 pub mod jobs;
 pub mod messages;
+pub mod robot_jobs;
+pub mod robots;
 pub mod rooms;
 pub mod session;
+pub mod sharing;
 pub mod supervisor;
 pub mod users;
 
@@ -35,7 +42,9 @@ use crate::auth::{PasswordHasher, TokenConfig, TokenSigner};
 use crate::error::CoreResult;
 use crate::ids::UserId;
 use crate::limits::RateLimiter;
-use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Store};
+use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Robots, Store};
+pub use jobs::{Attempt, JobOutcome};
+pub use robot_jobs::RobotSettings;
 
 /// Size and rate limits (PROTOCOL §5 defaults).
 #[derive(Debug, Clone)]
@@ -86,6 +95,7 @@ pub struct Config {
     /// header (non-browser clients) is always allowed; `*` allows every origin.
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
+    pub robots: RobotSettings,
 }
 
 /// The adapters behind the ports.
@@ -95,6 +105,7 @@ pub struct Deps {
     pub push: Arc<dyn Push>,
     pub jobs: Arc<dyn Jobs>,
     pub blobs: Arc<dyn Blobs>,
+    pub robots: Arc<dyn Robots>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
 }

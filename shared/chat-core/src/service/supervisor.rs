@@ -109,12 +109,19 @@ impl App {
                     after_seq: Some(after_seq.unwrap_or(0)),
                     before_seq: None,
                     limit,
-                    include_employee_only: true,
+                    include_employee_only: policy::may_see(
+                        caller.identity.kind,
+                        crate::model::Visibility::Employees,
+                    ),
                 },
             )
             .await?;
         Ok(TranscriptResponse {
-            messages: page.messages,
+            messages: page
+                .messages
+                .iter()
+                .filter_map(|m| policy::message_for(caller.identity.kind, m))
+                .collect(),
             has_more: page.has_more,
         })
     }

@@ -15,6 +15,7 @@ use crate::service::{App, Config, Deps, Limits};
 use crate::testkit::memory::{
     CountingIds, ManualClock, MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush,
 };
+use crate::testkit::robots::ScriptedRobots;
 
 /// Signing key for tests only.
 pub const TEST_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
@@ -31,6 +32,7 @@ pub fn test_config() -> Config {
         invite_ttl: Duration::hours(24),
         allowed_origins: vec!["http://localhost:8080".into()],
         limits: Limits::default(),
+        robots: crate::RobotSettings::default(),
     }
 }
 
@@ -66,6 +68,7 @@ impl TestApp {
             push: push.clone(),
             jobs: jobs.clone(),
             blobs: Arc::new(MemoryBlobs::new()),
+            robots: Arc::new(ScriptedRobots::new(std::time::Duration::ZERO)),
             clock: clock.clone(),
             ids: Arc::new(CountingIds::default()),
         };
@@ -183,6 +186,19 @@ impl TestApp {
             .unwrap_or_else(|| panic!("guest not stored"));
         let conn = self.connect(&user).await;
         (user, conn)
+    }
+
+    /// Runs every queued job once, as a worker would on its first delivery; returns
+    /// how many ran. Jobs they enqueue wait for the next call.
+    pub async fn run_jobs(&self) -> usize {
+        let jobs = self.jobs.drain();
+        for (job, _) in &jobs {
+            self.app
+                .run_job(job, crate::service::Attempt::new(1, 5))
+                .await
+                .unwrap_or_else(|e| panic!("job {job:?}: {e}"));
+        }
+        jobs.len()
     }
 
     /// Events (non-reply frames) received by `conn` since the last look.

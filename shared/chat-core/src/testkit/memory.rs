@@ -17,8 +17,8 @@ use crate::model::{
 };
 use crate::policy::guest_never_alone;
 use crate::ports::{
-    Addition, Appended, AuditStore, ConnectionStore, InviteStore, MessageStore, Page, PageQuery,
-    Removal, RoomStore, TicketStore, UserStore,
+    Addition, Appended, AppendedAll, AuditStore, ConnectionStore, InviteStore, MessageStore, Page,
+    PageQuery, Removal, RoomStore, TicketStore, UserStore, batch_room,
 };
 
 #[derive(Default)]
@@ -356,6 +356,53 @@ impl MessageStore for MemoryStore {
             room.last_message_at = Some(message.created_at);
         }
         Ok(Appended::Created(committed))
+    }
+
+    async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll> {
+        let first = batch_room(messages)?;
+        let mut s = self.lock();
+        if !s.rooms.contains_key(first) {
+            return Err(CoreError::not_found("no such room"));
+        }
+        let key_of = |m: &NewMessage| {
+            m.client_msg_id
+                .as_ref()
+                .map(|cid| (m.room_id.clone(), m.author.id.clone(), cid.clone()))
+        };
+        if let Some(k) = key_of(&messages[0]) {
+            if s.client_ids.contains_key(&k) {
+                let log = s.messages.get(first).map(Vec::as_slice).unwrap_or(&[]);
+                let originals = messages
+                    .iter()
+                    .map(|m| {
+                        key_of(m)
+                            .and_then(|k| s.client_ids.get(&k))
+                            .and_then(|pos| log.get(*pos))
+                            .cloned()
+                            .ok_or_else(|| {
+                                CoreError::Internal("a resent batch is incomplete".into())
+                            })
+                    })
+                    .collect::<CoreResult<Vec<_>>>()?;
+                return Ok(AppendedAll::Existing(originals));
+            }
+        }
+        let mut committed = Vec::with_capacity(messages.len());
+        for m in messages {
+            let log = s.messages.entry(first.clone()).or_default();
+            let seq = log.last().map_or(1, |m| m.seq + 1);
+            log.push(m.clone().with_seq(seq));
+            let pos = log.len() - 1;
+            committed.push(log[pos].clone());
+            if let Some(k) = key_of(m) {
+                s.client_ids.insert(k, pos);
+            }
+        }
+        if let (Some(room), Some(last)) = (s.rooms.get_mut(first), committed.last()) {
+            room.last_seq = last.seq;
+            room.last_message_at = Some(last.created_at);
+        }
+        Ok(AppendedAll::Created(committed))
     }
 
     async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>> {

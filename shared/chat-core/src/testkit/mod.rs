@@ -7,8 +7,10 @@
 //!   its own implementation.
 //! - [`harness`]: an [`App`](crate::App) on memory adapters with a recording push, for
 //!   use-case tests.
+//! - [`robots`]: scripted robots (echo, batch, fail, hang, graph).
 
 pub mod contract;
 pub mod harness;
 pub mod memory;
 mod memory_io;
+pub mod robots;

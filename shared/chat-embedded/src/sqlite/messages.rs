@@ -4,21 +4,22 @@
 //! `(room_id, author_id, client_msg_id)` index, then
 //! `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING last_seq`, then the insert. The
 //! write lock orders appends, so seqs are gapless and in commit order: no reader can see
-//! seq N before every seq below it is committed.
+//! seq N before every seq below it is committed. `append_messages` does the same for
+//! each message of the batch inside one transaction.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use chat_core::ids::{ClientMsgId, MessageId, RoomId};
 use chat_core::model::{Author, Message, NewMessage};
-use chat_core::ports::{Appended, MessageStore, Page, PageQuery};
+use chat_core::ports::{Appended, AppendedAll, MessageStore, Page, PageQuery, batch_room};
 use chat_core::{CoreError, CoreResult};
 
 use super::codec::{
     from_name, get_id, get_opt_id, get_opt_json, get_parsed, get_time, get_u64, int, json, name,
     time,
 };
-use super::{SqliteStore, immediate};
+use super::{OpError, SqliteStore, immediate};
 
 const COLUMNS: &str = "message_id, room_id, seq, client_msg_id, author_id, author_kind, author_name, \
      content_type, delivery, status, visibility, text, data, reply_to, shared_from, created_at, updated_at";
@@ -93,6 +94,46 @@ fn by_client_id(
         .optional()
 }
 
+/// Numbers `m` as the room's next seq and inserts it, inside the caller's transaction.
+fn insert_next(tx: &Connection, m: &NewMessage, enc: &Encoded) -> Result<Message, OpError> {
+    let seq: Option<i64> = tx
+        .prepare_cached(
+            "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = ?2 \
+             WHERE room_id = ?1 RETURNING last_seq",
+        )?
+        .query_row(params![m.room_id.as_str(), time(&m.created_at)], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    let Some(seq) = seq else {
+        return Err(CoreError::not_found("no such room").into());
+    };
+    let seq = u64::try_from(seq).map_err(|_| CoreError::Internal(format!("negative seq {seq}")))?;
+    let sql = format!(
+        "INSERT INTO messages ({COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)"
+    );
+    tx.prepare_cached(&sql)?.execute(params![
+        m.id.as_str(),
+        m.room_id.as_str(),
+        int(seq),
+        m.client_msg_id.as_ref().map(|c| c.as_str()),
+        m.author.id,
+        enc.author_kind,
+        m.author.display_name,
+        enc.content_type,
+        enc.delivery,
+        enc.status,
+        enc.visibility,
+        m.text,
+        enc.data,
+        m.reply_to.as_ref().map(|r| r.as_str()),
+        m.shared_from.as_ref().map(|s| s.as_str()),
+        time(&m.created_at),
+    ])?;
+    Ok(m.clone().with_seq(seq))
+}
+
 /// Rows for one page query, `limit + 1` of them so the caller can tell `has_more`.
 fn page_rows(
     conn: &Connection,
@@ -137,45 +178,50 @@ impl MessageStore for SqliteStore {
         self.run("append message", move |conn| {
             let tx = immediate(conn)?;
             if let Some(cid) = &m.client_msg_id {
-                if let Some(existing) = by_client_id(&tx, m.room_id.as_str(), &m.author.id, cid.as_str())? {
+                if let Some(existing) =
+                    by_client_id(&tx, m.room_id.as_str(), &m.author.id, cid.as_str())?
+                {
                     return Ok(Appended::Existing(existing));
                 }
             }
-            let seq: Option<i64> = tx
-                .prepare_cached(
-                    "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = ?2 \
-                     WHERE room_id = ?1 RETURNING last_seq",
-                )?
-                .query_row(params![m.room_id.as_str(), time(&m.created_at)], |row| row.get(0))
-                .optional()?;
-            let Some(seq) = seq else {
-                return Err(CoreError::not_found("no such room").into());
-            };
-            let seq = u64::try_from(seq).map_err(|_| CoreError::Internal(format!("negative seq {seq}")))?;
-            let sql = format!(
-                "INSERT INTO messages ({COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)"
-            );
-            tx.prepare_cached(&sql)?.execute(params![
-                m.id.as_str(),
-                m.room_id.as_str(),
-                int(seq),
-                m.client_msg_id.as_ref().map(|c| c.as_str()),
-                m.author.id,
-                enc.author_kind,
-                m.author.display_name,
-                enc.content_type,
-                enc.delivery,
-                enc.status,
-                enc.visibility,
-                m.text,
-                enc.data,
-                m.reply_to.as_ref().map(|r| r.as_str()),
-                m.shared_from.as_ref().map(|s| s.as_str()),
-                time(&m.created_at),
-            ])?;
+            let committed = insert_next(&tx, &m, &enc)?;
             tx.commit()?;
-            Ok(Appended::Created(m.with_seq(seq)))
+            Ok(Appended::Created(committed))
+        })
+        .await
+    }
+
+    async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll> {
+        batch_room(messages)?;
+        let batch: Vec<(NewMessage, Encoded)> = messages
+            .iter()
+            .map(|m| Ok((m.clone(), Encoded::new(m)?)))
+            .collect::<CoreResult<_>>()?;
+        self.run("append messages", move |conn| {
+            let tx = immediate(conn)?;
+            let (first, _) = &batch[0];
+            if let Some(cid) = &first.client_msg_id {
+                let room = first.room_id.as_str();
+                if by_client_id(&tx, room, &first.author.id, cid.as_str())?.is_some() {
+                    let mut originals = Vec::with_capacity(batch.len());
+                    for (m, _) in &batch {
+                        let found = match &m.client_msg_id {
+                            Some(cid) => by_client_id(&tx, room, &m.author.id, cid.as_str())?,
+                            None => None,
+                        };
+                        originals.push(found.ok_or_else(|| {
+                            CoreError::Internal("a resent batch is incomplete".into())
+                        })?);
+                    }
+                    return Ok(AppendedAll::Existing(originals));
+                }
+            }
+            let mut committed = Vec::with_capacity(batch.len());
+            for (m, enc) in &batch {
+                committed.push(insert_next(&tx, m, enc)?);
+            }
+            tx.commit()?;
+            Ok(AppendedAll::Created(committed))
         })
         .await
     }

@@ -8,6 +8,7 @@
 //!   for all).
 //! - [`jobs`]: `Jobs`, observed through the adapter's own delivery side ([`jobs::JobSource`]).
 //! - [`blobs`]: the `Blobs` contract.
+//! - [`robots`]: the `Robots` contract (catalog shape, every robot answers or fails).
 //! - [`fixtures`]: builders for users, rooms, members, messages, connections, invites and
 //!   audit entries with fixed timestamps (nanosecond precision, so adapters prove they
 //!   store time exactly).
@@ -25,6 +26,7 @@
 pub mod blobs;
 pub mod fixtures;
 pub mod jobs;
+pub mod robots;
 pub mod store;
 
 /// Runs `$check(&store)` for each named check, each on a fresh store from `$make`, and

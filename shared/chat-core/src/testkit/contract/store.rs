@@ -20,6 +20,7 @@ pub mod connections;
 pub mod guests;
 pub mod invites;
 pub mod issues;
+pub mod message_batches;
 pub mod messages;
 pub mod rooms;
 pub mod tickets;
@@ -74,6 +75,9 @@ where
             messages::page_before_seq_is_the_messages_just_before,
             messages::page_between_after_and_before,
             messages::page_for_guests_hides_employee_only_messages,
+            message_batches::a_batch_gets_consecutive_seqs_in_one_step,
+            message_batches::a_resent_batch_returns_the_originals,
+            message_batches::a_batch_for_a_missing_room_is_not_found,
             connections::connections_put_get_delete,
             connections::connections_of_lists_only_that_users_connections,
             connections::room_connections_are_members_connections_plus_observers,
@@ -100,6 +104,9 @@ where
     eprintln!("contract store::messages::concurrent_appends_are_gapless");
     let store = make().await;
     messages::concurrent_appends_are_gapless(&[&store, &store]).await;
+    eprintln!("contract store::message_batches::concurrent_batches_stay_whole");
+    let store = make().await;
+    message_batches::concurrent_batches_stay_whole(&[&store, &store]).await;
     eprintln!("contract store::tickets::concurrent_takes_have_one_winner");
     let store = make().await;
     tickets::concurrent_takes_have_one_winner(&[&store, &store]).await;

@@ -1,0 +1,81 @@
+//! Robots as the core sees them: what a robot says about itself, what it is given, and
+//! what it answers. Who the robots are and how they think lives behind the
+//! [`Robots`](crate::ports::Robots) port (the `robots` crate).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::ids::IssueId;
+use crate::model::identity::Tier;
+use crate::model::message::{ContentType, Delivery};
+
+/// One argument a robot accepts in `robot.ask {args}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RobotArg {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+}
+
+/// A robot's card: `robot.list` shows it, the core checks `robot.ask` against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RobotInfo {
+    pub name: String,
+    pub description: String,
+    pub delivery: Delivery,
+    /// What its answers usually are; one answer may still choose another type.
+    pub content_type: ContentType,
+    pub args: Vec<RobotArg>,
+}
+
+/// The issue a request is about: metadata only, never the transcript (DESIGN §3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueBrief {
+    pub id: IssueId,
+    pub title: String,
+    pub customer_name: Option<String>,
+    pub form_id: Option<String>,
+    pub tier: Tier,
+    /// The issue's latest forms-diagnostics observations, when it has any (filled
+    /// once the forms robot answers in the chat; `None` until then).
+    pub observations: Option<Vec<String>>,
+}
+
+/// Everything a robot is given for one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotRequest {
+    pub robot: String,
+    /// The employee's request text.
+    pub text: String,
+    /// `robot.ask {args}`, checked against [`RobotInfo::args`].
+    pub args: Map<String, Value>,
+    pub issue: IssueBrief,
+}
+
+/// A robot's finished answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotAnswer {
+    pub content_type: ContentType,
+    pub text: String,
+    pub data: Option<Value>,
+}
+
+/// One item of a robot's output stream: ordered text (streaming robots), or the whole
+/// answer at once (batch robots, or a streaming robot that wants a typed result).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RobotChunk {
+    Text(String),
+    Final(RobotAnswer),
+}
+
+/// Why a robot could not answer, in words an employee can read (the message shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotFailure(pub String);
+
+impl std::fmt::Display for RobotFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
