@@ -46,9 +46,10 @@ pids+=("$MOTO_PID")
 invoke_port=$(free_port)
 management_addr="127.0.0.1:$(free_port)"
 # Shared by the gateway and the functions; random per run, never written to the repo.
-CHAT_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+# One Ed25519 key pair: the gateway and fn-auth sign with it, every function verifies.
+eval "$(grep "^CHAT_JWT_" <("$bin_dir/chat-local" token-key))"
 CHAT_MANAGEMENT_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-export CHAT_JWT_SECRET CHAT_MANAGEMENT_KEY
+export CHAT_JWT_SIGNING_KEY CHAT_JWT_PUBLIC_KEYS CHAT_MANAGEMENT_KEY
 export CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="$MOTO_URL"
 
 logs=$(mktemp -d -t lambda-local-XXXX)

@@ -319,7 +319,8 @@ fn the_binary_refuses_to_start_with_incomplete_configuration_and_names_the_varia
     let (ok, text) = run(&[]);
     assert!(!ok, "started without any configuration:\n{text}");
     for name in [
-        "CHAT_JWT_SECRET",
+        "CHAT_JWT_PUBLIC_KEYS",
+        "CHAT_JWT_SIGNING_KEY",
         "CHAT_WS_MANAGEMENT_ENDPOINT",
         "CHAT_TABLE",
         "CHAT_JOBS_QUEUE_URL",
@@ -333,7 +334,8 @@ fn the_binary_refuses_to_start_with_incomplete_configuration_and_names_the_varia
 
     // Everything but the queue: exactly that one is named.
     let (ok, text) = run(&[
-        ("CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("CHAT_JWT_PUBLIC_KEYS", "checked-for-presence-first"),
+        ("CHAT_JWT_SIGNING_KEY", "checked-for-presence-first"),
         ("CHAT_WS_MANAGEMENT_ENDPOINT", "https://api.example/dev"),
         ("CHAT_TABLE", "chat"),
         ("CHAT_BUCKET", "files"),

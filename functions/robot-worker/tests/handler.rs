@@ -101,3 +101,79 @@ fn chrono_now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
 }
+
+/// A room with the scripted batch robot asked once; returns the queued job's record
+/// (from the fixture's first record) and the response id.
+async fn asked(t: &TestApp) -> (Value, String, String) {
+    let alice = t
+        .employee("alice", chat_core::testkit::harness::T1, &[])
+        .await;
+    let conn = t.connect(&alice).await;
+    let room = t
+        .ok(
+            &conn,
+            "room.create",
+            json!({"kind": "group", "title": "Forms", "issue": {"title": "Form 7 hides a field"}}),
+        )
+        .await["room"]["id"]
+        .as_str()
+        .expect("room id")
+        .to_string();
+    t.ok(
+        &conn,
+        "robot.invite",
+        json!({"roomId": room, "robot": "test.batch"}),
+    )
+    .await;
+    let reply = t
+        .ok(
+            &conn,
+            "robot.ask",
+            json!({"roomId": room, "robot": "test.batch", "text": "why?"}),
+        )
+        .await;
+    let (job, _) = t.jobs.drain().pop().expect("a queued job");
+    let mut record = fixture()["Records"][0].clone();
+    record["body"] = json!(serde_json::to_string(&job).expect("job json"));
+    let response = reply["response"]["id"].as_str().expect("id").to_string();
+    (record, room, response)
+}
+
+async fn status_of(t: &TestApp, room: &str, message: &str) -> chat_core::model::MessageStatus {
+    let room = chat_core::ids::RoomId::parse(room.to_string()).expect("room id");
+    let id = chat_core::ids::MessageId::parse(message.to_string()).expect("message id");
+    t.store
+        .message(&room, &id)
+        .await
+        .expect("read")
+        .expect("stored")
+        .status
+}
+
+#[tokio::test]
+async fn a_robot_job_answers_and_its_redelivery_changes_nothing() {
+    let t = TestApp::new();
+    let (record, room, response) = asked(&t).await;
+    let batch = event(json!({ "Records": [record.clone()] }));
+    assert!(failed_ids(&fn_robot_worker::handle(&t.app, batch).await).is_empty());
+    assert_eq!(
+        status_of(&t, &room, &response).await,
+        chat_core::model::MessageStatus::Complete
+    );
+    let redelivered = event(json!({ "Records": [record] }));
+    assert!(failed_ids(&fn_robot_worker::handle(&t.app, redelivered).await).is_empty());
+}
+
+#[tokio::test]
+async fn a_delivery_past_the_queue_s_last_attempt_fails_the_answer_instead_of_running() {
+    let t = TestApp::new();
+    let (mut record, room, response) = asked(&t).await;
+    // maxReceiveCount is 5: a sixth receive means five runs crashed their worker.
+    record["attributes"]["ApproximateReceiveCount"] = json!("6");
+    let batch = event(json!({ "Records": [record] }));
+    assert!(failed_ids(&fn_robot_worker::handle(&t.app, batch).await).is_empty());
+    assert_eq!(
+        status_of(&t, &room, &response).await,
+        chat_core::model::MessageStatus::Failed
+    );
+}

@@ -23,7 +23,7 @@ use clap::Subcommand;
 use tracing::{debug, warn};
 
 use crate::backend::{self, BackendChoice};
-use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
+use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SIGNING_KEY_FILE, MANAGEMENT_KEY_FILE};
 
 /// `users` subcommands. Users are named by username or user id.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -209,13 +209,13 @@ fn read_password(input: &mut dyn BufRead) -> anyhow::Result<String> {
 /// The app on the data folder's store, pushing to the running gateway if there is one.
 async fn admin_app(data_dir: &Path, choice: &BackendChoice) -> anyhow::Result<Arc<App>> {
     let mut settings = Settings::from_env().context("invalid environment configuration")?;
-    if settings.jwt_secret.is_none() {
+    if settings.signing_key.is_none() {
         // The signer needs a key even though admin commands never sign: use the
         // gateway's, so nothing differs from what `serve` would build.
-        let path = secrets::file(data_dir, JWT_SECRET_FILE);
-        let secret = secrets::load_or_create(&path)
+        let path = secrets::file(data_dir, JWT_SIGNING_KEY_FILE);
+        let key = secrets::signing_key(&path)
             .with_context(|| format!("cannot read or create {}", path.display()))?;
-        settings.jwt_secret = Some(secret.into_bytes());
+        settings.signing_key = Some(key);
     }
     let push = gateway_push(data_dir)?;
     // Jobs an admin command enqueues are left for the gateway's worker.

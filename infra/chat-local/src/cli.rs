@@ -67,7 +67,7 @@ impl Cli {
 
     /// `users …` rather than the gateway.
     pub fn is_admin_command(&self) -> bool {
-        matches!(self.command, Some(Command::Users(_)))
+        matches!(self.command, Some(Command::Users(_) | Command::TokenKey))
     }
 }
 
@@ -78,6 +78,10 @@ pub enum Command {
     /// Manage the allowed-users list in the data folder.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Print a new token key pair as environment assignments: `CHAT_JWT_SIGNING_KEY`
+    /// for the issuer (the auth function), `CHAT_JWT_PUBLIC_KEYS` for every verifier.
+    /// For deployments and key rotation (docs/deploy.md); nothing is stored.
+    TokenKey,
 }
 
 /// `serve`'s flags. Flags that stand for a core setting have no clap default and no
@@ -222,6 +226,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve.to_config(cli.data_dir, &env)?, choice).await,
         Some(Command::Serve(args)) => serve(args.to_config(cli.data_dir, &env)?, choice).await,
+        Some(Command::TokenKey) => {
+            let key = chat_core::auth::SigningKey::generate()?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "# kid {}", key.kid())?;
+            writeln!(out, "CHAT_JWT_SIGNING_KEY={}", key.to_base64())?;
+            writeln!(
+                out,
+                "CHAT_JWT_PUBLIC_KEYS={}",
+                key.verifying_key().to_base64()
+            )?;
+            out.flush()?;
+            Ok(())
+        }
         Some(Command::Users(command)) => {
             let stdin = std::io::stdin();
             let mut input = stdin.lock();

@@ -1,7 +1,8 @@
 //! Secrets the gateway keeps in its data folder, created on first start:
 //!
-//! - `jwt.secret`: the HS256 signing key (unless `CHAT_JWT_SECRET` is set). Kept so
-//!   that tokens survive a restart.
+//! - `jwt-signing.key`: the Ed25519 token signing key, base64 PKCS#8 (unless
+//!   `CHAT_JWT_SIGNING_KEY` is set). Kept so that tokens survive a restart. A
+//!   `jwt.secret` left by an older version (HS256) is no longer read.
 //! - `management.key`: required on the Management API, which would otherwise let
 //!   anyone who can reach `--addr 0.0.0.0` write into or close other users' sockets.
 //! - `gateway.addr`: where the running gateway listens, for the admin CLI; written at
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 
-pub const JWT_SECRET_FILE: &str = "jwt.secret";
+pub const JWT_SIGNING_KEY_FILE: &str = "jwt-signing.key";
 pub const MANAGEMENT_KEY_FILE: &str = "management.key";
 pub const GATEWAY_ADDR_FILE: &str = "gateway.addr";
 
@@ -26,14 +27,24 @@ const MIN_SECRET_CHARS: usize = 32;
 
 /// Reads the secret in `path`, or creates it with fresh random content.
 pub fn load_or_create(path: &Path) -> io::Result<String> {
+    load_or_create_with(path, || {
+        let mut bytes = [0u8; SECRET_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Ok(hex::encode(bytes))
+    })
+}
+
+/// Reads the secret in `path`, or creates it with what `generate` makes.
+pub fn load_or_create_with(
+    path: &Path,
+    generate: impl FnOnce() -> io::Result<String>,
+) -> io::Result<String> {
     match std::fs::read_to_string(path) {
         Ok(text) => return checked(path, text),
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
     }
-    let mut bytes = [0u8; SECRET_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = hex::encode(bytes);
+    let secret = generate()?;
     match create_private(path) {
         Ok(mut file) => {
             file.write_all(secret.as_bytes())?;
@@ -94,7 +105,7 @@ mod tests {
     #[test]
     fn a_secret_is_created_once_then_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(JWT_SECRET_FILE);
+        let path = dir.path().join(MANAGEMENT_KEY_FILE);
         assert_eq!(read(&path).unwrap(), None);
         let first = load_or_create(&path).unwrap();
         assert_eq!(first.len(), 64);
@@ -109,6 +120,17 @@ mod tests {
     }
 
     #[test]
+    fn the_signing_key_is_created_once_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JWT_SIGNING_KEY_FILE);
+        let first = signing_key(&path).unwrap();
+        assert_eq!(signing_key(&path).unwrap().kid(), first.kid());
+        std::fs::write(&path, "x".repeat(40)).unwrap();
+        let err = signing_key(&path).unwrap_err();
+        assert!(err.to_string().contains(JWT_SIGNING_KEY_FILE), "{err}");
+    }
+
+    #[test]
     fn a_short_secret_file_is_an_error_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(MANAGEMENT_KEY_FILE);
@@ -116,4 +138,21 @@ mod tests {
         let err = load_or_create(&path).unwrap_err();
         assert!(err.to_string().contains(MANAGEMENT_KEY_FILE));
     }
+}
+
+/// The gateway's token signing key: from `path`, or a new one written there.
+pub fn signing_key(path: &Path) -> io::Result<chat_core::auth::SigningKey> {
+    let invalid =
+        |e: chat_core::CoreError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+    let encoded = load_or_create_with(path, || {
+        chat_core::auth::SigningKey::generate()
+            .map(|k| k.to_base64())
+            .map_err(invalid)
+    })?;
+    chat_core::auth::SigningKey::from_base64(&encoded).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}; delete it to generate a new key", path.display()),
+        )
+    })
 }

@@ -31,7 +31,7 @@ use crate::accept::FirstByteAcceptor;
 use crate::config::GatewayConfig;
 use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
-use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SECRET_FILE, MANAGEMENT_KEY_FILE};
+use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SIGNING_KEY_FILE, MANAGEMENT_KEY_FILE};
 use crate::{backend, demo, http_bridge, management, ws};
 
 /// How long in-flight HTTP requests and open sockets get to finish at shutdown.
@@ -87,11 +87,11 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     prepare_data_dir(&data_dir)?;
 
     let mut settings = config.settings.clone();
-    if settings.jwt_secret.is_none() {
-        let path = secrets::file(&data_dir, JWT_SECRET_FILE);
-        let secret = secrets::load_or_create(&path)
+    if settings.signing_key.is_none() {
+        let path = secrets::file(&data_dir, JWT_SIGNING_KEY_FILE);
+        let key = secrets::signing_key(&path)
             .with_context(|| format!("cannot read or create {}", path.display()))?;
-        settings.jwt_secret = Some(secret.into_bytes());
+        settings.signing_key = Some(key);
     }
     let management_key = match &config.management_key {
         Some(key) => key.clone(),

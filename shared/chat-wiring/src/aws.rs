@@ -17,7 +17,7 @@ use chat_core::ports::{Push, Robots, SystemClock, UlidGen};
 use chat_core::{App, Config, Deps};
 use tracing::info;
 
-use crate::aws_env::{AwsEnv, check_lambda_env};
+use crate::aws_env::{AwsEnv, TokenRole, check_lambda_env};
 use crate::settings::{ConfigError, Settings};
 
 /// An assembled app and the clients it was built on (for a job poller, or to count
@@ -104,15 +104,16 @@ pub fn build(
 /// start and names it. On AWS nothing is created; against an emulator
 /// (`CHAT_AWS_ENDPOINT`, the local Lambda mode under `cargo lambda watch`) missing
 /// resources are created, as the local gateway does.
-pub async fn lambda_app_from_env() -> Result<AwsApp, ConfigError> {
-    lambda_app_from_lookup(&|name| std::env::var(name).ok()).await
+pub async fn lambda_app_from_env(role: TokenRole) -> Result<AwsApp, ConfigError> {
+    lambda_app_from_lookup(&|name| std::env::var(name).ok(), role).await
 }
 
 /// [`lambda_app_from_env`] with variables read through `lookup`.
 pub async fn lambda_app_from_lookup(
     lookup: &impl Fn(&str) -> Option<String>,
+    role: TokenRole,
 ) -> Result<AwsApp, ConfigError> {
-    check_lambda_env(lookup)?;
+    check_lambda_env(lookup, role)?;
     let settings = Settings::from_lookup(lookup)?;
     let clients = connect_or_provision(&AwsEnv::from_lookup(lookup)).await?;
     let robots = settings.robots.registry().await?;

@@ -108,17 +108,29 @@ impl AwsEnv {
     }
 }
 
+/// Whether a function issues tokens (holds the private key) or only verifies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRole {
+    Verifier,
+    Issuer,
+}
+
 /// What a Lambda function must be told before it may start, checked at cold start so a
 /// misconfigured function fails at once with every missing variable named, instead of
 /// answering its first events with errors (or, as before this check, quietly keeping
 /// its state in `/tmp`).
 ///
 /// - `CHAT_BACKEND`, if set, must say `aws`: the functions link no other backend.
-/// - Always: `CHAT_JWT_SECRET` and `CHAT_WS_MANAGEMENT_ENDPOINT` (every function can push).
+/// - Always: `CHAT_JWT_PUBLIC_KEYS` (every function verifies tokens) and
+///   `CHAT_WS_MANAGEMENT_ENDPOINT` (every function can push); for the function that
+///   issues tokens ([`TokenRole::Issuer`]) also `CHAT_JWT_SIGNING_KEY`.
 /// - Without an emulator endpoint: `CHAT_TABLE`, `CHAT_JOBS_QUEUE_URL` and `CHAT_BUCKET`,
 ///   since the deployed names cannot be guessed. With one (`CHAT_AWS_ENDPOINT`, local
 ///   Lambda mode), missing resources are created under their default names.
-pub fn check_lambda_env(lookup: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+pub fn check_lambda_env(
+    lookup: &impl Fn(&str) -> Option<String>,
+    role: TokenRole,
+) -> Result<(), ConfigError> {
     if Backend::from_lookup(lookup)? != Backend::Aws && is_set(lookup, BACKEND_VAR) {
         return Err(ConfigError::Invalid {
             name: BACKEND_VAR,
@@ -127,7 +139,10 @@ pub fn check_lambda_env(lookup: &impl Fn(&str) -> Option<String>) -> Result<(), 
                 .to_string(),
         });
     }
-    let mut required = vec![crate::settings::JWT_SECRET_VAR, MANAGEMENT_ENDPOINT_VAR];
+    let mut required = vec![crate::settings::PUBLIC_KEYS_VAR, MANAGEMENT_ENDPOINT_VAR];
+    if role == TokenRole::Issuer {
+        required.push(crate::settings::SIGNING_KEY_VAR);
+    }
     if !is_set(lookup, ENDPOINT_VAR) {
         required.extend([TABLE_VAR, QUEUE_URL_VAR, BUCKET_VAR]);
     }
@@ -171,13 +186,16 @@ mod tests {
         assert!(err.to_string().contains("CHAT_BACKEND"), "{err}");
     }
 
-    const SECRET: (&str, &str) = ("CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    /// Any non-empty value passes the presence check (the keys are parsed later).
+    const SECRET: (&str, &str) = ("CHAT_JWT_PUBLIC_KEYS", "a-public-key");
 
     #[test]
     fn a_deployed_lambda_needs_every_resource_named() {
-        let err = check_lambda_env(&lookup(&[])).unwrap_err().to_string();
+        let err = check_lambda_env(&lookup(&[]), TokenRole::Verifier)
+            .unwrap_err()
+            .to_string();
         for name in [
-            "CHAT_JWT_SECRET",
+            "CHAT_JWT_PUBLIC_KEYS",
             "CHAT_WS_MANAGEMENT_ENDPOINT",
             "CHAT_TABLE",
             "CHAT_JOBS_QUEUE_URL",
@@ -192,9 +210,15 @@ mod tests {
             ("CHAT_JOBS_QUEUE_URL", "https://sqs/1/q"),
             ("CHAT_BUCKET", "b"),
         ];
-        assert!(check_lambda_env(&lookup(&complete)).is_ok());
+        assert!(check_lambda_env(&lookup(&complete), TokenRole::Verifier).is_ok());
+        let err = check_lambda_env(&lookup(&complete), TokenRole::Issuer).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CHAT_JWT_SIGNING_KEY is not set",
+            "the issuer needs its key"
+        );
         let without_bucket = &complete[..4];
-        let err = check_lambda_env(&lookup(without_bucket)).unwrap_err();
+        let err = check_lambda_env(&lookup(without_bucket), TokenRole::Verifier).unwrap_err();
         assert_eq!(err.to_string(), "CHAT_BUCKET is not set");
     }
 
@@ -205,8 +229,8 @@ mod tests {
             (ENDPOINT_VAR, "http://127.0.0.1:5000"),
             ("CHAT_WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:9001"),
         ];
-        assert!(check_lambda_env(&lookup(&vars)).is_ok());
-        let err = check_lambda_env(&lookup(&vars[..2])).unwrap_err();
+        assert!(check_lambda_env(&lookup(&vars), TokenRole::Verifier).is_ok());
+        let err = check_lambda_env(&lookup(&vars[..2]), TokenRole::Verifier).unwrap_err();
         assert_eq!(err.to_string(), "CHAT_WS_MANAGEMENT_ENDPOINT is not set");
     }
 
@@ -218,7 +242,9 @@ mod tests {
             (ENDPOINT_VAR, "http://127.0.0.1:5000"),
             ("CHAT_WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:9001"),
         ];
-        let err = check_lambda_env(&lookup(&vars)).unwrap_err().to_string();
+        let err = check_lambda_env(&lookup(&vars), TokenRole::Verifier)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("CHAT_BACKEND"), "{err}");
     }
 

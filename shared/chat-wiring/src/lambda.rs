@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::error;
 
+use crate::aws_env::TokenRole;
 use crate::{aws, logging};
 
 /// JSON logs, configuration read and checked once, adapters built once, then
@@ -28,8 +29,30 @@ where
     H: Fn(Arc<App>, E) -> Fut,
     Fut: Future<Output = R>,
 {
+    run_as(TokenRole::Verifier, handler).await
+}
+
+/// [`run`] for the function that issues tokens: it alone is given the private key
+/// (`CHAT_JWT_SIGNING_KEY`) and refuses to start without it.
+pub async fn run_issuer<E, R, H, Fut>(handler: H) -> Result<(), Error>
+where
+    E: DeserializeOwned,
+    R: Serialize + IntoFunctionResponse<R, Body>,
+    H: Fn(Arc<App>, E) -> Fut,
+    Fut: Future<Output = R>,
+{
+    run_as(TokenRole::Issuer, handler).await
+}
+
+async fn run_as<E, R, H, Fut>(role: TokenRole, handler: H) -> Result<(), Error>
+where
+    E: DeserializeOwned,
+    R: Serialize + IntoFunctionResponse<R, Body>,
+    H: Fn(Arc<App>, E) -> Fut,
+    Fut: Future<Output = R>,
+{
     logging::init_lambda();
-    let app = match aws::lambda_app_from_env().await {
+    let app = match aws::lambda_app_from_env(role).await {
         Ok(built) => built.app,
         Err(e) => {
             error!(error = %e, "cold start refused: {e}");

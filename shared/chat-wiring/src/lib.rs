@@ -21,5 +21,5 @@ pub mod logging;
 pub mod robot_settings;
 pub mod settings;
 
-pub use aws_env::{AwsEnv, Backend};
+pub use aws_env::{AwsEnv, Backend, TokenRole};
 pub use settings::{ConfigError, Settings};

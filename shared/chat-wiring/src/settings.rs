@@ -7,7 +7,8 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `CHAT_JWT_SECRET` | none (required on Lambda) | HS256 signing key, ≥ 32 bytes |
+//! | `CHAT_JWT_SIGNING_KEY` | none (the auth function only) | Ed25519 private key, base64 PKCS#8: the token issuer's |
+//! | `CHAT_JWT_PUBLIC_KEYS` | none (required on Lambda) | comma-separated base64 Ed25519 public keys accepted for tokens (two during a rotation) |
 //! | `CHAT_JWT_ISSUER` | `istackbuddy-chat` | `iss` claim |
 //! | `CHAT_JWT_AUDIENCE` | `istackbuddy-chat-clients` | `aud` claim |
 //! | `CHAT_TOKEN_TTL_SECONDS` | `43200` (12 h) | bearer token lifetime |
@@ -20,13 +21,14 @@
 //!
 //! Robot and LLM variables are listed in [`crate::robot_settings`].
 
-use chat_core::auth::TokenConfig;
+use chat_core::auth::{SigningKey, TokenConfig, VerifyingKey};
 
 use crate::robot_settings::RobotSetup;
 use chat_core::{Config, Limits};
 use chrono::Duration;
 
-pub const JWT_SECRET_VAR: &str = "CHAT_JWT_SECRET";
+pub const SIGNING_KEY_VAR: &str = "CHAT_JWT_SIGNING_KEY";
+pub const PUBLIC_KEYS_VAR: &str = "CHAT_JWT_PUBLIC_KEYS";
 pub const ISSUER_VAR: &str = "CHAT_JWT_ISSUER";
 pub const AUDIENCE_VAR: &str = "CHAT_JWT_AUDIENCE";
 pub const TOKEN_TTL_VAR: &str = "CHAT_TOKEN_TTL_SECONDS";
@@ -68,8 +70,11 @@ pub enum ConfigError {
 /// Everything the core needs from configuration.
 #[derive(Clone)]
 pub struct Settings {
-    /// `None` until a secret is known (the local gateway fills it from its data folder).
-    pub jwt_secret: Option<Vec<u8>>,
+    /// The token issuer's key; `None` in verify-only processes (and in the local
+    /// gateway until it loads its own from the data folder).
+    pub signing_key: Option<SigningKey>,
+    /// Public keys accepted besides the signing key's own.
+    pub public_keys: Vec<VerifyingKey>,
     pub issuer: String,
     pub audience: String,
     pub token_ttl: Duration,
@@ -90,10 +95,8 @@ pub struct Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field(
-                "jwt_secret",
-                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
-            )
+            .field("signing_key", &self.signing_key)
+            .field("public_keys", &self.public_keys)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_ttl", &self.token_ttl)
@@ -111,7 +114,8 @@ impl std::fmt::Debug for Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            jwt_secret: None,
+            signing_key: None,
+            public_keys: Vec::new(),
             issuer: DEFAULT_ISSUER.into(),
             audience: DEFAULT_AUDIENCE.into(),
             token_ttl: Duration::seconds(DEFAULT_TOKEN_TTL_SECONDS),
@@ -137,8 +141,24 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut s = Settings::default();
-        if let Some(secret) = get(JWT_SECRET_VAR) {
-            s.jwt_secret = Some(secret.into_bytes());
+        if let Some(key) = get(SIGNING_KEY_VAR) {
+            let key = SigningKey::from_base64(&key).map_err(|e| ConfigError::Invalid {
+                name: SIGNING_KEY_VAR,
+                reason: e.to_string(),
+            })?;
+            s.signing_key = Some(key);
+        }
+        if let Some(keys) = get(PUBLIC_KEYS_VAR) {
+            s.public_keys = keys
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(VerifyingKey::from_base64)
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError::Invalid {
+                    name: PUBLIC_KEYS_VAR,
+                    reason: e.to_string(),
+                })?;
         }
         if let Some(v) = get(ISSUER_VAR) {
             s.issuer = v;
@@ -176,12 +196,11 @@ impl Settings {
         Ok(s)
     }
 
-    /// The core's configuration. Fails without a signing secret.
+    /// The core's configuration. Fails without any token key.
     pub fn core_config(&self) -> Result<Config, ConfigError> {
-        let secret = self
-            .jwt_secret
-            .clone()
-            .ok_or(ConfigError::Missing(JWT_SECRET_VAR))?;
+        if self.signing_key.is_none() && self.public_keys.is_empty() {
+            return Err(ConfigError::Missing(PUBLIC_KEYS_VAR));
+        }
         let limits = Limits {
             actions_per_second: self.rate_limit,
             burst: self.rate_limit.saturating_mul(2),
@@ -195,7 +214,8 @@ impl Settings {
             tokens: TokenConfig {
                 issuer: self.issuer.clone(),
                 audience: self.audience.clone(),
-                secret,
+                signing: self.signing_key.clone(),
+                verifying: self.public_keys.clone(),
                 ttl: self.token_ttl,
             },
             ticket_ttl: self.ticket_ttl,
@@ -244,12 +264,13 @@ mod tests {
         assert_eq!(s.token_ttl, Duration::hours(12));
         assert_eq!(s.invite_ttl, Duration::hours(24));
         assert_eq!(s.ticket_ttl, Duration::seconds(60));
-        assert!(s.jwt_secret.is_none());
+        assert!(s.signing_key.is_none() && s.public_keys.is_empty());
     }
 
     #[test]
-    fn defaults_need_only_a_secret() {
-        let s = from(&[(JWT_SECRET_VAR, "0123456789abcdef0123456789abcdef")]).unwrap();
+    fn defaults_need_only_a_key() {
+        let key = SigningKey::generate().unwrap();
+        let s = from(&[(PUBLIC_KEYS_VAR, &key.verifying_key().to_base64())]).unwrap();
         let c = s.core_config().unwrap();
         assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
         assert_eq!((c.limits.actions_per_second, c.limits.burst), (20, 40));
@@ -261,9 +282,46 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_secret_is_named() {
+    fn a_missing_key_is_named_and_bad_keys_are_refused() {
         let err = from(&[]).unwrap().core_config().unwrap_err();
-        assert_eq!(err.to_string(), "CHAT_JWT_SECRET is not set");
+        assert_eq!(err.to_string(), "CHAT_JWT_PUBLIC_KEYS is not set");
+        let err = from(&[(PUBLIC_KEYS_VAR, "bm90IGEga2V5")]).unwrap_err();
+        assert!(err.to_string().contains(PUBLIC_KEYS_VAR), "{err}");
+        let err = from(&[(SIGNING_KEY_VAR, "c2VjcmV0")]).unwrap_err();
+        assert!(err.to_string().contains(SIGNING_KEY_VAR), "{err}");
+        assert!(
+            !err.to_string().contains("c2VjcmV0"),
+            "the key is not echoed"
+        );
+    }
+
+    #[test]
+    fn a_signing_key_and_rotation_keys_reach_the_core() {
+        let current = SigningKey::generate().unwrap();
+        let (old, next) = (
+            SigningKey::generate().unwrap(),
+            SigningKey::generate().unwrap(),
+        );
+        let keys = format!(
+            "{}, {}",
+            old.verifying_key().to_base64(),
+            next.verifying_key().to_base64()
+        );
+        let s = from(&[
+            (SIGNING_KEY_VAR, &current.to_base64()),
+            (PUBLIC_KEYS_VAR, &keys),
+        ])
+        .unwrap();
+        let c = s.core_config().unwrap();
+        assert_eq!(
+            c.tokens.signing.as_ref().map(|k| k.kid()),
+            Some(current.kid())
+        );
+        assert_eq!(c.tokens.verifying.len(), 2);
+        assert!(
+            !format!("{s:?}").contains(&current.to_base64()),
+            "never printed"
+        );
     }
 
     #[test]
@@ -298,7 +356,7 @@ mod tests {
     impl Settings {
         fn core_config_with_secret(&self) -> chat_core::Config {
             let mut s = self.clone();
-            s.jwt_secret = Some(b"0123456789abcdef0123456789abcdef".to_vec());
+            s.signing_key = Some(SigningKey::generate().unwrap());
             s.core_config().unwrap()
         }
     }

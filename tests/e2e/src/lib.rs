@@ -18,6 +18,11 @@
 //! Guests arrive by invitation: [`invite_guest`] then [`TestServer::guest`] (or
 //! [`TestServer::guest_login`] to see the HTTP answer of `POST /auth/guest`).
 //!
+//! Robot settings the gateway reads from its environment (`CHAT_OFFLINE_PACE_MS`,
+//! `CHAT_ROBOT_TIMEOUT_SECONDS`, …) go in [`Options::env`] ([`TestServer::start_with_env`]).
+//! [`TestServer::start_child`] runs a gateway in a child process, for tests that must
+//! kill one for real ([`ChildGateway::kill_hard`]: SIGKILL).
+//!
 //! Modules: [`server`], [`ws`], [`tokens`], [`floor`] (supervisor queries); the event
 //! predicates and small action helpers below keep the tests short.
 
@@ -31,8 +36,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use floor::{audit_by, sorted_by_id};
-pub use server::{Options, TestServer};
-pub use tokens::{decode_claims, now_secs, sign_claims};
+pub use server::{ChildGateway, Options, TestServer, serve_child};
+pub use tokens::{decode_claims, forge_claims, now_secs, sign_claims};
 pub use ws::{Refusal, Ws};
 
 /// Default bound for every wait in these tests.

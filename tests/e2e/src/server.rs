@@ -30,6 +30,10 @@ pub struct Options {
     /// Embedded by default; `CHAT_E2E_BACKEND=aws` runs the same tests on the AWS
     /// adapters against a moto server, each gateway with its own table/queue/bucket.
     pub backend: BackendChoice,
+    /// Variables the gateway would read from its environment, as `(name, value)`;
+    /// only the robot ones (`CHAT_ROBOT_TIMEOUT_SECONDS`, `CHAT_OFFLINE_PACE_MS`, …, see
+    /// `chat_wiring::robot_settings`) are applied. Empty: the defaults.
+    pub env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -42,6 +46,7 @@ impl Options {
             allowed_origins: defaults.settings.allowed_origins,
             invite_ttl: None,
             backend: backend_from_env(data_dir),
+            env: Vec::new(),
         }
     }
 
@@ -55,6 +60,17 @@ impl Options {
                 chrono::Duration::from_std(ttl).expect("an invite lifetime in range");
         }
         config.backend = self.backend.clone();
+        if !self.env.is_empty() {
+            let lookup = |name: &str| {
+                self.env
+                    .iter()
+                    .rev()
+                    .find(|(k, v)| k == name && !v.trim().is_empty())
+                    .map(|(_, v)| v.clone())
+            };
+            config.settings.robots = chat_wiring::robot_settings::RobotSetup::from_lookup(&lookup)
+                .unwrap_or_else(|e| panic!("gateway variables {:?}: {e}", self.env));
+        }
         config
     }
 }
@@ -95,6 +111,12 @@ fn folder_tag(dir: &Path) -> String {
     format!("{:016x}", h.finish())
 }
 
+fn owned_env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+    vars.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -117,6 +139,13 @@ impl TestServer {
         let mut server = Self::launch(options).await;
         server._own_dir = Some(dir);
         server
+    }
+
+    /// Like [`start`](Self::start), with variables the gateway reads from its
+    /// environment (see [`Options::env`]), e.g. `&[("CHAT_OFFLINE_PACE_MS", "5")]`.
+    pub async fn start_with_env(vars: &[(&str, &str)]) -> TestServer {
+        let env = owned_env(vars);
+        Self::start_with(|o| o.env = env).await
     }
 
     /// A demo gateway on an existing data folder (kept after the test).
@@ -369,24 +398,153 @@ impl TestServer {
 
     // ---- tokens ----------------------------------------------------------------------
 
-    /// The HS256 secret the gateway signs with: `CHAT_JWT_SECRET` if set, else the
-    /// text kept in `<data_dir>/jwt.secret` (its bytes, surrounding whitespace trimmed).
-    pub fn jwt_secret(&self) -> Vec<u8> {
-        if let Ok(s) = std::env::var("CHAT_JWT_SECRET") {
-            return s.into_bytes();
-        }
-        let path = self.data_dir().join("jwt.secret");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        text.trim().as_bytes().to_vec()
+    /// The key the gateway signs tokens with: `CHAT_JWT_SIGNING_KEY` if set, else the
+    /// one kept in `<data_dir>/jwt-signing.key`.
+    pub fn signing_key(&self) -> chat_core::auth::SigningKey {
+        let encoded = match std::env::var("CHAT_JWT_SIGNING_KEY") {
+            Ok(s) => s,
+            Err(_) => {
+                let path = self.data_dir().join("jwt-signing.key");
+                std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+            }
+        };
+        chat_core::auth::SigningKey::from_base64(&encoded).expect("the gateway's signing key")
     }
 
-    /// Mints a token signed with the gateway's own secret, starting from the claims of
+    /// Mints a token signed with the gateway's own key, starting from the claims of
     /// `real_token` (decoded without verification) changed by `edit`. This is how tests
     /// make tokens that are valid in every respect but one.
     pub fn mint(&self, real_token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
         let mut claims = decode_claims(real_token);
         edit(&mut claims);
-        sign_claims(&claims, &self.jwt_secret())
+        sign_claims(&claims, &self.signing_key())
     }
+}
+
+// ---- a gateway in a child process (for SIGKILL) --------------------------------------
+
+/// The variable that turns a run of this test binary into a child gateway: the data
+/// folder it serves (see [`TestServer::start_child`]).
+pub const CHILD_DIR_VAR: &str = "CHAT_E2E_CHILD_DATA_DIR";
+
+/// A gateway running in a child process: the only way to crash a gateway for real
+/// (SIGKILL), with no graceful shutdown, no flushing and no acknowledgements. Dropping
+/// it kills the process too.
+pub struct ChildGateway {
+    child: std::process::Child,
+}
+
+impl ChildGateway {
+    /// SIGKILL (on Unix, `Child::kill` sends it), then reaps the process.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ChildGateway {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+impl TestServer {
+    /// Starts a demo gateway in a child process on a fresh data folder: this test binary
+    /// run again with only `child_test`, an `#[ignore]`d test whose body is
+    /// [`serve_child`]. `vars` are given to the child gateway as with
+    /// [`start_with_env`](Self::start_with_env). The returned server talks to the child;
+    /// after [`ChildGateway::kill_hard`], [`restart`](Self::restart) starts a gateway in
+    /// this process on the same folder (and, on AWS, the same resources and emulator).
+    pub async fn start_child(
+        child_test: &str,
+        vars: &[(&str, &str)],
+    ) -> (TestServer, ChildGateway) {
+        let dir = tempfile::Builder::new()
+            .prefix("chat-e2e-")
+            .tempdir()
+            .expect("create a temp data folder");
+        let mut options = Options::new(dir.path());
+        options.env = owned_env(vars);
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let mut command = std::process::Command::new(exe);
+        command
+            .args([
+                child_test,
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_DIR_VAR, dir.path())
+            // The child exits when this pipe closes: a parent that dies takes it along.
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null());
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        if let Some(endpoint) = &options.backend.aws_endpoint {
+            // The same emulator as this process (not one of its own that dies with it).
+            command.env(chat_aws::testkit::ENDPOINT_VAR, endpoint);
+        }
+        let child = ChildGateway {
+            child: command.spawn().expect("start the child gateway"),
+        };
+        let addr_file = dir.path().join(chat_local::secrets::GATEWAY_ADDR_FILE);
+        let deadline = tokio::time::Instant::now() + TIMEOUT * 3;
+        let addr = loop {
+            let text = std::fs::read_to_string(&addr_file).unwrap_or_default();
+            if let Some(addr) = text
+                .trim()
+                .strip_prefix("http://")
+                .and_then(|a| a.parse::<SocketAddr>().ok())
+            {
+                break addr;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the child gateway did not write {} in time",
+                addr_file.display()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .build()
+            .expect("build an HTTP client");
+        let server = TestServer {
+            gateway: None,
+            options,
+            addr,
+            http,
+            _own_dir: Some(dir),
+        };
+        server.wait_healthy().await;
+        (server, child)
+    }
+}
+
+/// The body of the child test [`TestServer::start_child`] runs: serves a demo gateway
+/// on the folder in [`CHILD_DIR_VAR`] until killed (or until the parent's pipe closes).
+/// Returns at once when the variable is unset (a normal `--ignored` run).
+pub async fn serve_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR_VAR) else {
+        return;
+    };
+    std::thread::spawn(|| {
+        use std::io::Read;
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+        std::process::exit(0);
+    });
+    let mut options = Options::new(Path::new(&dir));
+    options.env = std::env::vars()
+        .filter(|(k, _)| k.starts_with("CHAT_"))
+        .collect();
+    let _server = TestServer::launch(options).await;
+    std::future::pending::<()>().await;
 }

@@ -1,7 +1,7 @@
 //! WebSocket handshake: bad credentials fail with 401 and no socket, a foreign browser
 //! `Origin` with 403, tickets work exactly once (PROTOCOL §3).
 
-use chat_e2e::{TIMEOUT, TestServer, now_secs, sign_claims};
+use chat_e2e::{TIMEOUT, TestServer, now_secs};
 use serde_json::json;
 
 async fn refused_with_bearer(server: &TestServer, token: &str) -> u16 {
@@ -54,10 +54,8 @@ async fn a_malformed_authorization_header_is_refused_with_401() {
 async fn a_forged_token_is_refused_with_401() {
     let server = TestServer::start().await;
     let real = server.login("alice").await;
-    let forged = sign_claims(
-        &chat_e2e::decode_claims(&real),
-        b"an-attacker-secret-of-32-bytes!!",
-    );
+    let forged =
+        chat_e2e::forge_claims(&chat_e2e::decode_claims(&real), server.signing_key().kid());
     assert_eq!(refused_with_bearer(&server, &forged).await, 401);
     assert_eq!(refused_with_bearer(&server, "x.y.z").await, 401);
 }
@@ -112,13 +110,26 @@ async fn a_token_from_another_issuer_is_refused_with_401() {
 async fn a_token_with_another_algorithm_is_refused_with_401() {
     let server = TestServer::start().await;
     let real = server.login("alice").await;
-    let hs512 = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
-        &chat_e2e::decode_claims(&real),
-        &jsonwebtoken::EncodingKey::from_secret(&server.jwt_secret()),
-    )
-    .expect("sign");
-    assert_eq!(refused_with_bearer(&server, &hs512).await, 401);
+    // HMAC keyed with the public key, under the real kid: the classic confusion attack.
+    use base64::Engine;
+    let key = server.signing_key();
+    let public = base64::engine::general_purpose::STANDARD
+        .decode(key.verifying_key().to_base64())
+        .expect("public key bytes");
+    for alg in [
+        jsonwebtoken::Algorithm::HS256,
+        jsonwebtoken::Algorithm::HS512,
+    ] {
+        let mut header = jsonwebtoken::Header::new(alg);
+        header.kid = Some(key.kid().to_string());
+        let token = jsonwebtoken::encode(
+            &header,
+            &chat_e2e::decode_claims(&real),
+            &jsonwebtoken::EncodingKey::from_secret(&public),
+        )
+        .expect("sign");
+        assert_eq!(refused_with_bearer(&server, &token).await, 401, "{alg:?}");
+    }
 }
 
 #[tokio::test]

@@ -17,15 +17,17 @@ use crate::testkit::memory::{
 };
 use crate::testkit::robots::ScriptedRobots;
 
-/// Signing key for tests only.
-pub const TEST_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
-
+/// A configuration for tests, with a fresh signing key.
 pub fn test_config() -> Config {
     Config {
         tokens: TokenConfig {
             issuer: "istackbuddy-test".into(),
             audience: "istackbuddy-chat".into(),
-            secret: TEST_SECRET.to_vec(),
+            signing: Some(
+                crate::auth::SigningKey::generate()
+                    .unwrap_or_else(|e| panic!("test signing key: {e}")),
+            ),
+            verifying: Vec::new(),
             ttl: Duration::hours(1),
         },
         ticket_ttl: Duration::seconds(60),
