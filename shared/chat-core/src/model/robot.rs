@@ -9,6 +9,11 @@ use crate::ids::IssueId;
 use crate::model::identity::Tier;
 use crate::model::message::{ContentType, Delivery};
 
+/// The forms-diagnostics robot. Its answers carry `data.observations` (a list of
+/// sentences about the form), which other robots receive as the issue's latest
+/// diagnostics ([`IssueBrief::observations`]).
+pub const FORMS_DIAGNOSTICS_ROBOT: &str = "iStackBuddy.forms.diagnostics";
+
 /// One argument a robot accepts in `robot.ask {args}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,8 +43,8 @@ pub struct IssueBrief {
     pub customer_name: Option<String>,
     pub form_id: Option<String>,
     pub tier: Tier,
-    /// The issue's latest forms-diagnostics observations, when it has any (filled
-    /// once the forms robot answers in the chat; `None` until then).
+    /// The observations of the issue's latest completed forms-diagnostics answer, when
+    /// it has one.
     pub observations: Option<Vec<String>>,
 }
 

@@ -24,10 +24,11 @@ use tracing::{info, warn};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{MessageId, RoomId};
 use crate::model::{
-    AccountKind, ContentType, IssueBrief, Message, MessageStatus, RobotAnswer, RobotChunk,
+    AccountKind, ContentType, FORMS_DIAGNOSTICS_ROBOT, IssueBrief, Message, MessageStatus, RobotAnswer, RobotChunk,
     RobotRequest, RoomConnection,
 };
 use crate::policy;
+use crate::ports::PageQuery;
 use crate::protocol::events::{ServerEvent, to_frame};
 use crate::service::App;
 use crate::service::coalesce::{Coalescer, DeltaPolicy};
@@ -145,7 +146,7 @@ impl App {
                 customer_name: issue.customer_name.clone(),
                 form_id: issue.form_id.clone(),
                 tier: issue.tier,
-                observations: None,
+                observations: self.latest_observations(&issue.room_ids).await?,
             },
         };
         let limit = self.config.robots.answer_timeout;
@@ -156,6 +157,45 @@ impl App {
                 limit.as_secs_f32()
             ))),
         }
+    }
+
+    /// The observations of the newest completed forms-diagnostics answer in the issue's
+    /// rooms (newest room first, its last page of messages): what the robots know of
+    /// the form without seeing the conversation.
+    async fn latest_observations(&self, rooms: &[RoomId]) -> CoreResult<Option<Vec<String>>> {
+        for room in rooms.iter().rev() {
+            let page = self
+                .deps
+                .store
+                .messages_page(
+                    room,
+                    &PageQuery {
+                        after_seq: None,
+                        before_seq: Some(u64::MAX),
+                        limit: self.config.limits.history_max,
+                        include_employee_only: true,
+                    },
+                )
+                .await?;
+            let found = page.messages.iter().rev().find_map(|m| {
+                let diagnostics = m.author.id == FORMS_DIAGNOSTICS_ROBOT
+                    && m.status == MessageStatus::Complete;
+                diagnostics
+                    .then(|| m.data.as_ref()?.get("observations")?.as_array().cloned())
+                    .flatten()
+            });
+            if let Some(items) = found {
+                let texts = items
+                    .iter()
+                    .filter_map(|o| match o {
+                        Value::String(s) => Some(s.clone()),
+                        other => other.get("message").and_then(Value::as_str).map(str::to_string),
+                    })
+                    .collect();
+                return Ok(Some(texts));
+            }
+        }
+        Ok(None)
     }
 
     /// Consumes the robot's stream, pushing coalesced deltas to the room's employees.

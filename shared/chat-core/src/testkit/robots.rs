@@ -111,7 +111,11 @@ impl Robots for ScriptedRobots {
                     .map(str::to_string)
                     .or(request.issue.customer_name.clone())
                     .unwrap_or_else(|| "nobody".into());
-                let text = format!("answer for {who} about {:?}: {}", request.issue.title, request.text);
+                let mut text =
+                    format!("answer for {who} about {:?}: {}", request.issue.title, request.text);
+                if let Some(observations) = &request.issue.observations {
+                    text.push_str(&format!(" [diagnostics: {}]", observations.join("; ")));
+                }
                 futures::stream::once(async move {
                     Ok(RobotChunk::Final(RobotAnswer {
                         content_type: ContentType::Chat,
