@@ -5,6 +5,9 @@
 //! Room `O` is another solo room of Alice's with the guest Oscar. Carol is an employee
 //! in none of them; Sam a supervisor and Ada an admin, in none of them either. Dave is
 //! then disabled and Erin's tokens revoked, after their tokens were issued.
+//!
+//! The scripted robot [`ROBOT`] is in room `R`, and has answered Alice there: its
+//! answer ([`Fixture::answer`]) is a complete, employees-only message to share.
 
 use chat_core::model::{Role, Tier, UserRecord};
 use chat_core::protocol::http::{GuestLoginRequest, LoginRequest};
@@ -12,6 +15,11 @@ use chat_core::service::admin::IdentityPatch;
 use chat_core::service::audit::Actor as AdminActor;
 use chat_core::testkit::harness::TestApp;
 use serde_json::json;
+
+/// The scripted robot invited to room `R` (answers at once, `batch-delay`).
+pub const ROBOT: &str = chat_core::testkit::robots::BATCH;
+/// A scripted robot that is in no room.
+pub const OTHER_ROBOT: &str = chat_core::testkit::robots::ECHO;
 
 /// The columns of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +70,8 @@ pub struct Fixture {
     pub carol: UserRecord,
     /// An unused invite code to room `R`, for `POST /auth/guest`.
     pub fresh_invite: String,
+    /// [`ROBOT`]'s complete, employees-only answer in room `R`.
+    pub answer: String,
     pub tokens: Vec<(Actor, String)>,
     pub users: Vec<(Actor, UserRecord)>,
 }
@@ -108,6 +118,44 @@ async fn guest(
     (record, resp.token)
 }
 
+/// Invites [`ROBOT`] to `room`, asks it, runs its job (before any guest exists, so the
+/// only queued job is the answer) and returns the finished answer's id.
+async fn robot_answer(t: &TestApp, conn: &chat_core::ids::ConnectionId, room: &str) -> String {
+    t.ok(
+        conn,
+        "robot.invite",
+        json!({"roomId": room, "robot": ROBOT}),
+    )
+    .await;
+    let asked = t
+        .ok(
+            conn,
+            "robot.ask",
+            json!({"roomId": room, "robot": ROBOT, "text": "what is wrong with the form?"}),
+        )
+        .await;
+    let answer = asked["response"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    t.run_jobs().await;
+    let history = t
+        .ok(conn, "history.get", json!({"roomId": room, "limit": 200}))
+        .await;
+    let done = history["messages"].as_array().is_some_and(|m| {
+        m.iter().any(|m| {
+            m["id"] == answer.as_str()
+                && m["status"] == "complete"
+                && m["visibility"] == "employees"
+        })
+    });
+    assert!(
+        done,
+        "the robot's answer {answer} did not complete: {history}"
+    );
+    answer
+}
+
 impl Fixture {
     pub async fn new() -> Fixture {
         let t = TestApp::new();
@@ -131,6 +179,7 @@ impl Fixture {
             )
             .await;
         }
+        let answer = robot_answer(&t, &ca, &room).await;
         let group_room = t
             .ok(&ca, "room.create", json!({"kind": "group", "title": "G"}))
             .await["room"]["id"]
@@ -203,6 +252,7 @@ impl Fixture {
             bob,
             carol,
             fresh_invite,
+            answer,
             tokens,
             users,
         }

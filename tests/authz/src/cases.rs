@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::actors::{Actor, Fixture};
+use crate::actors::{Actor, Fixture, OTHER_ROBOT, ROBOT};
 
 /// How a row is exercised.
 pub enum Call {
@@ -83,7 +83,6 @@ fn pending(mut case: Case, why: &'static str) -> Case {
     case
 }
 
-const ROBOTS: &str = "robots issue";
 const ESCALATION: &str = "escalation and conclusion issue";
 const FILES: &str = "files issue";
 
@@ -137,25 +136,20 @@ pub fn all() -> Vec<Case> {
             "Y-------",
             |f| json!({"action": "room.remove", "roomId": f.room, "userId": f.bob.identity.user_id.to_string()}),
         ),
-        pending(
-            ws("robot.list", "", |_| json!({"action": "robot.list"})),
-            ROBOTS,
+        ws(
+            "robot.list",
+            "YY--YY--",
+            |_| json!({"action": "robot.list"}),
         ),
-        pending(
-            ws(
-                "robot.invite",
-                "",
-                |f| json!({"action": "robot.invite", "roomId": f.room, "robot": "iStackBuddy.docs.jokes"}),
-            ),
-            ROBOTS,
+        ws(
+            "robot.invite",
+            "Y-------",
+            |f| json!({"action": "robot.invite", "roomId": f.room, "robot": OTHER_ROBOT}),
         ),
-        pending(
-            ws(
-                "robot.remove",
-                "",
-                |f| json!({"action": "robot.remove", "roomId": f.room, "robot": "iStackBuddy.docs.jokes"}),
-            ),
-            ROBOTS,
+        ws(
+            "robot.remove",
+            "Y-------",
+            |f| json!({"action": "robot.remove", "roomId": f.room, "robot": ROBOT}),
         ),
         ws(
             "message.send",
@@ -167,21 +161,15 @@ pub fn all() -> Vec<Case> {
             "Y-------",
             |f| json!({"action": "message.send", "roomId": f.room, "clientMsgId": "m2", "text": "note", "visibility": "employees"}),
         ),
-        pending(
-            ws(
-                "robot.ask",
-                "",
-                |f| json!({"action": "robot.ask", "roomId": f.room, "robot": "iStackBuddy.docs.jokes", "text": "hi"}),
-            ),
-            ROBOTS,
+        ws(
+            "robot.ask",
+            "Y-------",
+            |f| json!({"action": "robot.ask", "roomId": f.room, "robot": ROBOT, "text": "hi"}),
         ),
-        pending(
-            ws(
-                "message.share",
-                "",
-                |f| json!({"action": "message.share", "roomId": f.room, "messageId": "msg_1"}),
-            ),
-            ROBOTS,
+        ws(
+            "message.share",
+            "Y-------",
+            |f| json!({"action": "message.share", "roomId": f.room, "messageId": f.answer}),
         ),
         ws(
             "history.get",
