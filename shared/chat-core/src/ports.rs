@@ -84,6 +84,11 @@ pub trait RoomStore: Send + Sync {
     async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>>;
     /// Updates status, conclusion, title and `waiting_since`. Never touches `last_seq`.
     async fn update_room(&self, room: &Room) -> CoreResult<()>;
+    /// [`update_room`](Self::update_room) only if the stored room's status and
+    /// `waiting_since` are still those of `seen` (what the caller read): `false`, writing
+    /// nothing, when another writer changed them first (or the room is gone). Makes
+    /// "conclude once" and "one employee claims a waiting room" atomic.
+    async fn update_room_if(&self, room: &Room, seen: &Room) -> CoreResult<bool>;
     /// Rooms that `member` belongs to, newest first.
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>>;
     /// Every room with the given status (`None` = all), newest first.

@@ -182,39 +182,44 @@ impl RoomStore for DynamoStore {
     }
 
     async fn update_room(&self, room: &Room) -> CoreResult<()> {
-        // last_seq / last_message_at belong to append_message: a stale `Room` written
-        // back here must not rewind them, so they are not in the expression at all.
-        let mut set = vec!["#status = :status", "#title = :title", "#gsi1pk = :gsi1pk"];
-        let mut remove = Vec::new();
-        let mut values = vec![
-            (":status", s(room.status.as_str())),
-            (":title", s(&room.title)),
-            (":gsi1pk", s(keys::rooms_by_status(room.status.as_str()))),
-        ];
-        match room.conclusion {
-            Some(c) => {
-                set.push("#conclusion = :conclusion");
-                values.push((":conclusion", s(c.as_str())));
-            }
-            None => remove.push("#conclusion"),
-        }
-        match &room.waiting_since {
-            Some(at) => {
-                set.push("#waiting_since = :waiting_since");
-                values.push((":waiting_since", s(keys::ts(at))));
-            }
-            None => remove.push("#waiting_since"),
-        }
-        let expression = set_and_remove(&set, &remove);
-        let condition = "attribute_exists(#pk)";
+        let (expression, values) = room_update(room);
         self.update_existing(
             room_key(room.id.as_str()),
             &expression,
-            condition,
+            "attribute_exists(#pk)",
             values,
             "no such room",
         )
         .await
+    }
+
+    async fn update_room_if(&self, room: &Room, seen: &Room) -> CoreResult<bool> {
+        let (expression, mut values) = room_update(room);
+        // The stored status and wait must still be what the caller read.
+        let mut condition = String::from("attribute_exists(#pk) AND #status = :seen_status");
+        values.push((":seen_status", s(seen.status.as_str())));
+        match &seen.waiting_since {
+            Some(at) => {
+                condition.push_str(" AND #waiting_since = :seen_waiting");
+                values.push((":seen_waiting", s(keys::ts(at))));
+            }
+            None => condition.push_str(" AND attribute_not_exists(#waiting_since)"),
+        }
+        match self
+            .update_existing(
+                room_key(room.id.as_str()),
+                &expression,
+                &condition,
+                values,
+                "no such room",
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            // A failed condition: the room changed since it was read (or is gone).
+            Err(CoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>> {
@@ -294,4 +299,32 @@ impl RoomStore for DynamoStore {
     ) -> CoreResult<Vec<Issue>> {
         self.query_issues(tier, status).await
     }
+}
+
+/// `update_room`'s expression: status, title, conclusion, wait. Never `last_seq` or
+/// `last_message_at`: they belong to `append_message`, and a stale `Room` written back
+/// must not rewind them.
+fn room_update(room: &Room) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let mut set = vec!["#status = :status", "#title = :title", "#gsi1pk = :gsi1pk"];
+    let mut remove = Vec::new();
+    let mut values = vec![
+        (":status", s(room.status.as_str())),
+        (":title", s(&room.title)),
+        (":gsi1pk", s(keys::rooms_by_status(room.status.as_str()))),
+    ];
+    match room.conclusion {
+        Some(c) => {
+            set.push("#conclusion = :conclusion");
+            values.push((":conclusion", s(c.as_str())));
+        }
+        None => remove.push("#conclusion"),
+    }
+    match &room.waiting_since {
+        Some(at) => {
+            set.push("#waiting_since = :waiting_since");
+            values.push((":waiting_since", s(keys::ts(at))));
+        }
+        None => remove.push("#waiting_since"),
+    }
+    (set_and_remove(&set, &remove), values)
 }

@@ -164,6 +164,21 @@ impl RoomStore for MemoryStore {
         Ok(self.lock().rooms.get(id).cloned())
     }
 
+    async fn update_room_if(&self, room: &Room, seen: &Room) -> CoreResult<bool> {
+        let mut s = self.lock();
+        let Some(stored) = s.rooms.get_mut(&room.id) else {
+            return Ok(false);
+        };
+        if stored.status != seen.status || stored.waiting_since != seen.waiting_since {
+            return Ok(false);
+        }
+        stored.status = room.status;
+        stored.conclusion = room.conclusion;
+        stored.title = room.title.clone();
+        stored.waiting_since = room.waiting_since;
+        Ok(true)
+    }
+
     async fn update_room(&self, room: &Room) -> CoreResult<()> {
         let mut s = self.lock();
         let stored = s

@@ -215,6 +215,28 @@ impl RoomStore for SqliteStore {
         .await
     }
 
+    async fn update_room_if(&self, room: &Room, seen: &Room) -> CoreResult<bool> {
+        let (room, seen) = (room.clone(), seen.clone());
+        self.run("update room if unchanged", move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE rooms SET status = ?2, conclusion = ?3, title = ?4, waiting_since = ?5 \
+                     WHERE room_id = ?1 AND status = ?6 AND waiting_since IS ?7",
+                )?
+                .execute(params![
+                    room.id.as_str(),
+                    room.status.as_str(),
+                    room.conclusion.map(Conclusion::as_str),
+                    room.title,
+                    opt_time(&room.waiting_since),
+                    seen.status.as_str(),
+                    opt_time(&seen.waiting_since),
+                ])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>> {
         let member = member.to_string();
         self.run("list rooms of member", move |conn| {

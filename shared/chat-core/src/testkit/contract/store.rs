@@ -22,6 +22,7 @@ pub mod invites;
 pub mod issues;
 pub mod message_batches;
 pub mod messages;
+pub mod room_claims;
 pub mod rooms;
 pub mod tickets;
 pub mod users;
@@ -56,6 +57,7 @@ where
             rooms::create_room_for_a_missing_issue_fails_and_creates_nothing,
             rooms::update_room_changes_status_conclusion_title_but_never_last_seq,
             rooms::update_room_sets_and_clears_waiting_since,
+            room_claims::update_room_if_writes_only_what_was_read,
             rooms::rooms_of_lists_a_members_rooms_newest_first,
             rooms::list_rooms_is_newest_first_and_filters_by_status,
             rooms::add_member_is_idempotent,
@@ -107,6 +109,9 @@ where
     eprintln!("contract store::message_batches::concurrent_batches_stay_whole");
     let store = make().await;
     message_batches::concurrent_batches_stay_whole(&[&store, &store]).await;
+    eprintln!("contract store::room_claims::concurrent_claims_of_a_waiting_room_have_one_winner");
+    let store = make().await;
+    room_claims::concurrent_claims_of_a_waiting_room_have_one_winner(&[&store, &store]).await;
     eprintln!("contract store::tickets::concurrent_takes_have_one_winner");
     let store = make().await;
     tickets::concurrent_takes_have_one_winner(&[&store, &store]).await;
