@@ -11,11 +11,26 @@ use anyhow::{Context, bail};
 use clap::Parser;
 
 /// Black-box load against a chat-local gateway: rooms × members × connections,
-/// `message.send` at a target rate, latency percentiles, throughput and an
-/// exactly-once / gapless-seq correctness check. Exits non-zero on FAIL.
+/// `message.send` (or `robot.ask`, `--scenario robots`) at a target rate, latency
+/// percentiles, throughput and a correctness check. Exits non-zero on FAIL.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "chat-load", version)]
 pub struct Args {
+    /// What to load: `send` = `message.send` with an exactly-once / gapless-seq check;
+    /// `robots` = `robot.ask` to --robot, timing the streamed answers (--messages asks).
+    #[arg(long, value_enum, default_value_t = Scenario::Send)]
+    pub scenario: Scenario,
+    /// Robot asked by `--scenario robots`; invited once into every room.
+    #[arg(long, default_value = "iStackBuddy.stream.jokes")]
+    pub robot: String,
+    /// `--scenario robots` target: p99 of ask → first `message.delta`, ms (0 = not
+    /// checked, for runs that saturate the worker on purpose).
+    #[arg(long, default_value_t = 100.0)]
+    pub first_delta_p99_ms: f64,
+    /// `--scenario robots` target: most pushes (deltas + final update) one answer may
+    /// cost one connection.
+    #[arg(long, default_value_t = 20)]
+    pub max_pushes_per_answer: u32,
     /// Gateway base URL (loopback only): HTTP routes here, WebSocket at `<url>/ws`.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
@@ -52,7 +67,8 @@ pub struct Args {
     /// WebSocket connections per user (each receives all of that user's rooms).
     #[arg(long, default_value_t = 1)]
     pub connections_per_user: usize,
-    /// Messages to send in total, round-robin over rooms and member connections.
+    /// Messages (robot asks with --scenario robots) to send in total, round-robin over
+    /// rooms and member connections.
     #[arg(long, default_value_t = 1000)]
     pub messages: usize,
     /// Target send rate, messages/s over all senders (0 = as fast as --max-in-flight allows).
@@ -86,6 +102,13 @@ pub struct Args {
     pub label: String,
 }
 
+/// The load a run applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    Send,
+    Robots,
+}
+
 impl Args {
     /// Checks ranges and that the URL is plain HTTP on loopback.
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -115,6 +138,12 @@ impl Args {
         }
         if self.text_bytes == 0 || self.text_bytes > 16 * 1024 {
             bail!("--text-bytes must be 1..=16384 (PROTOCOL §5 text limit)");
+        }
+        if self.robot.is_empty() {
+            bail!("--robot must name a robot");
+        }
+        if !(self.first_delta_p99_ms >= 0.0 && self.first_delta_p99_ms.is_finite()) {
+            bail!("--first-delta-p99-ms must be a non-negative number");
         }
         if self.create_users == Some(0) {
             bail!("--create-users must be at least 1");

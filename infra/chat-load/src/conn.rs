@@ -1,13 +1,15 @@
 //! One WebSocket connection: a writer task, a reader task, and request/reply for setup.
 //!
-//! The hot path avoids shared locks: each reader owns its per-connection counters and
-//! latency samples and hands them back when the connection is finished. What several
-//! tasks must see (send timestamps, progress counters) lives in [`Tracker`] atomics.
+//! The connection is scenario-agnostic: the reader answers setup requests itself and
+//! hands every other frame to the scenario's [`Handler`], which owns its per-connection
+//! counters and latency samples and hands them back when the connection is finished.
+//! The hot path avoids shared locks; what several tasks must see (send timestamps,
+//! progress counters) lives in the scenario's tracker atomics.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use futures::{SinkExt, StreamExt};
@@ -19,103 +21,51 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-use crate::plan::Plan;
-
-/// `reply_seq` of a message the server refused.
-pub const REFUSED: u64 = u64::MAX;
-
 /// At most this many error texts are kept per connection; the rest are only counted.
 const KEPT_ERRORS: usize = 5;
 
-/// State shared by every connection task and the pacer.
-pub struct Tracker {
-    pub base: Instant,
-    /// `clientMsgId` prefix of this run, so frames of other runs are never counted.
-    pub prefix: String,
-    pub plan: Arc<Plan>,
-    /// Room ids by room index; set once setup is done, before the first send.
-    pub room_ids: OnceLock<Vec<String>>,
-    /// Per message: when it was written (ns since `base`, +1 so 0 means "not yet").
-    pub sent_at: Vec<AtomicU64>,
-    /// Per message: the seq its reply carried (0 = no reply yet, [`REFUSED`] = the
-    /// server answered with an error, so the message must not exist).
-    pub reply_seq: Vec<AtomicU64>,
-    /// Per message: how many connections got its `message.created`.
-    pub deliveries: Vec<AtomicU32>,
-    /// Per message: the latest arrival at any connection (ns since `base`).
-    pub last_arrival: Vec<AtomicU64>,
-    pub replies_ok: AtomicU64,
-    pub replies_err: AtomicU64,
-    pub delivered: AtomicU64,
-    pub write_errors: AtomicU64,
-    /// Latest reply arrival (ns since `base`), for the throughput window.
-    pub last_reply_at: AtomicU64,
-}
-
-impl Tracker {
-    pub fn new(plan: Arc<Plan>, prefix: String, total: usize) -> Tracker {
-        let atomics64 = || (0..total).map(|_| AtomicU64::new(0)).collect::<Vec<_>>();
-        Tracker {
-            base: Instant::now(),
-            prefix,
-            plan,
-            room_ids: OnceLock::new(),
-            sent_at: atomics64(),
-            reply_seq: atomics64(),
-            deliveries: (0..total).map(|_| AtomicU32::new(0)).collect(),
-            last_arrival: atomics64(),
-            replies_ok: AtomicU64::new(0),
-            replies_err: AtomicU64::new(0),
-            delivered: AtomicU64::new(0),
-            write_errors: AtomicU64::new(0),
-            last_reply_at: AtomicU64::new(0),
-        }
-    }
-
-    pub fn now(&self) -> u64 {
-        self.base.elapsed().as_nanos() as u64
-    }
-
-    pub fn client_msg_id(&self, idx: usize) -> String {
-        format!("{}{idx}", self.prefix)
-    }
-
-    pub fn index_of(&self, client_msg_id: &str) -> Option<usize> {
-        let idx: usize = client_msg_id.strip_prefix(&self.prefix)?.parse().ok()?;
-        (idx < self.sent_at.len()).then_some(idx)
-    }
-}
-
-/// What one connection saw, handed back by [`Conn::finish`].
+/// What every connection reports whatever the scenario: errors and how it ended.
 #[derive(Debug, Default)]
-pub struct ConnStats {
-    /// `message.created` count per message index (saturating).
-    pub counts: Vec<u8>,
-    pub reply_latency: Vec<u64>,
-    pub fanout_latency: Vec<u64>,
-    /// For this connection's own messages: time from its `message.created` echo to its
-    /// reply. The server queues both back to back, so anything well above a
-    /// millisecond is TCP holding the second frame (Nagle waiting for a delayed ACK).
-    pub echo_to_reply: Vec<u64>,
-    /// Our messages that arrived with another room's id.
-    pub wrong_room: u64,
-    /// Arrivals whose seq was below one already seen in that room on this connection:
-    /// allowed (concurrent sends fan out independently) but worth showing.
-    pub out_of_order: u64,
+pub struct Health {
     pub error_count: u64,
     pub errors: Vec<String>,
+    /// Frames the scenario did not count (system messages, other runs, pongs …).
     pub other_frames: u64,
     /// Why the socket ended before we closed it, if it did.
     pub closed_early: Option<String>,
 }
 
-impl ConnStats {
-    fn error(&mut self, text: String) {
+impl Health {
+    pub fn error(&mut self, text: String) {
         self.error_count += 1;
         if self.errors.len() < KEPT_ERRORS {
             self.errors.push(text);
         }
     }
+}
+
+/// A scenario's view of one connection's incoming frames.
+pub trait Handler: Send + 'static {
+    /// What the connection hands back at the end.
+    type Stats: Default + Send + 'static;
+    /// A parsed server frame that is not the reply to a setup request.
+    fn frame(&mut self, frame: Incoming, text: &str, health: &mut Health);
+    fn into_stats(self) -> Self::Stats;
+}
+
+/// What the writer tells the scenario's tracker.
+pub trait Writes: Send + Sync + 'static {
+    /// Load frame `idx` is about to be written to its socket.
+    fn stamp(&self, idx: usize);
+    /// A socket write failed (the writer stops).
+    fn write_failed(&self);
+}
+
+/// What a finished connection saw.
+#[derive(Debug, Default)]
+pub struct Finished<S> {
+    pub stats: S,
+    pub health: Health,
 }
 
 /// A reply to a setup request.
@@ -126,48 +76,57 @@ enum Out {
     Raw(String),
 }
 
-/// An open connection of one user.
-pub struct Conn {
+/// An open connection of one user; `S` is what its scenario handler reports.
+pub struct Conn<S> {
     pub index: usize,
     tx: mpsc::UnboundedSender<Out>,
     pending: Pending,
     next_request: AtomicU64,
     stop: watch::Sender<bool>,
-    reader: JoinHandle<ConnStats>,
+    reader: JoinHandle<Finished<S>>,
     writer: JoinHandle<()>,
 }
 
-/// The parts of a server frame the tool reads; serde skips everything else.
+/// The parts of a server frame the tool reads; serde skips everything else (a delta's
+/// text included: only its position matters here).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Incoming {
+pub struct Incoming {
     #[serde(rename = "type")]
-    kind: String,
-    request_id: Option<String>,
-    ok: Option<bool>,
-    data: Option<Value>,
-    error: Option<Value>,
-    message: Option<WireMessage>,
-    room_id: Option<String>,
+    pub kind: String,
+    pub request_id: Option<String>,
+    pub ok: Option<bool>,
+    pub data: Option<Value>,
+    pub error: Option<Value>,
+    pub message: Option<WireMessage>,
+    pub room_id: Option<String>,
+    /// `message.delta` only.
+    pub message_id: Option<String>,
+    /// `message.delta` only.
+    pub index: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct WireMessage {
-    seq: u64,
-    room_id: String,
-    client_msg_id: Option<String>,
+pub struct WireMessage {
+    pub id: Option<String>,
+    pub seq: Option<u64>,
+    pub room_id: Option<String>,
+    pub client_msg_id: Option<String>,
+    pub status: Option<String>,
+    pub reply_to: Option<String>,
 }
 
-impl Conn {
+impl<S: Default + Send + 'static> Conn<S> {
     /// Opens `/ws` with the bearer token and starts the reader and writer.
-    pub async fn connect(
+    pub async fn connect<H: Handler<Stats = S>>(
         index: usize,
         ws_url: &str,
         token: &str,
-        tracker: Arc<Tracker>,
+        handler: H,
+        writes: Arc<dyn Writes>,
         timeout: Duration,
-    ) -> anyhow::Result<Conn> {
+    ) -> anyhow::Result<Conn<S>> {
         let mut request = ws_url.into_client_request().context("bad WebSocket URL")?;
         let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
             .context("token is not a valid header")?;
@@ -185,21 +144,19 @@ impl Conn {
         let (stop, mut stopped) = watch::channel(false);
         let pending: Pending = Arc::default();
 
-        let writer_tracker = Arc::clone(&tracker);
         let writer = tokio::spawn(async move {
             while let Some(out) = rx.recv().await {
                 let text = match out {
                     Out::Load { idx, text } => {
                         // Stamped just before the write so the tool's own queueing
                         // between pacer and socket is not counted as server latency.
-                        writer_tracker.sent_at[idx]
-                            .store(writer_tracker.now() + 1, Ordering::Release);
+                        writes.stamp(idx);
                         text
                     }
                     Out::Raw(text) => text,
                 };
                 if sink.send(Message::Text(text.into())).await.is_err() {
-                    writer_tracker.write_errors.fetch_add(1, Ordering::Relaxed);
+                    writes.write_failed();
                     return;
                 }
             }
@@ -211,29 +168,36 @@ impl Conn {
 
         let reader_pending = Arc::clone(&pending);
         let reader = tokio::spawn(async move {
-            let mut state = Reader::new(index, tracker, reader_pending);
+            let mut state = Reader {
+                handler,
+                pending: reader_pending,
+                health: Health::default(),
+            };
             loop {
                 tokio::select! {
                     _ = stopped.changed() => break,
                     frame = stream.next() => match frame {
                         Some(Ok(Message::Text(text))) => state.handle(text.as_str()),
                         Some(Ok(Message::Close(frame))) => {
-                            state.stats.closed_early = Some(format!("server closed the socket: {frame:?}"));
+                            state.health.closed_early = Some(format!("server closed the socket: {frame:?}"));
                             break;
                         }
                         Some(Ok(_)) => {}
                         Some(Err(e)) => {
-                            state.stats.closed_early = Some(format!("socket read failed: {e}"));
+                            state.health.closed_early = Some(format!("socket read failed: {e}"));
                             break;
                         }
                         None => {
-                            state.stats.closed_early = Some("socket ended".into());
+                            state.health.closed_early = Some("socket ended".into());
                             break;
                         }
                     }
                 }
             }
-            state.stats
+            Finished {
+                stats: state.handler.into_stats(),
+                health: state.health,
+            }
         });
 
         Ok(Conn {
@@ -274,7 +238,8 @@ impl Conn {
         }
     }
 
-    /// Queues `message.send` number `idx`; its timing and reply are tracked by the tasks.
+    /// Queues load frame `idx` (its `requestId` must not start with `s`); its timing
+    /// and reply are tracked by the scenario's handler.
     pub fn send_load(&self, idx: usize, frame: String) -> anyhow::Result<()> {
         self.tx
             .send(Out::Load { idx, text: frame })
@@ -282,172 +247,75 @@ impl Conn {
     }
 
     /// Stops reading, closes the socket and returns what the connection saw.
-    pub async fn finish(self, timeout: Duration) -> ConnStats {
+    pub async fn finish(self, timeout: Duration) -> Finished<S> {
         let _ = self.stop.send(true);
         drop(self.tx);
-        let mut stats = match tokio::time::timeout(timeout, self.reader).await {
-            Ok(Ok(stats)) => stats,
-            Ok(Err(e)) => ConnStats {
-                closed_early: Some(format!("reader task failed: {e}")),
-                ..ConnStats::default()
+        let lost = |why: String| Finished {
+            stats: S::default(),
+            health: Health {
+                closed_early: Some(why),
+                ..Health::default()
             },
-            Err(_) => ConnStats {
-                closed_early: Some("reader did not stop in time".into()),
-                ..ConnStats::default()
-            },
+        };
+        let mut finished = match tokio::time::timeout(timeout, self.reader).await {
+            Ok(Ok(finished)) => finished,
+            Ok(Err(e)) => lost(format!("reader task failed: {e}")),
+            Err(_) => lost("reader did not stop in time".into()),
         };
         let mut writer = self.writer;
         if tokio::time::timeout(timeout, &mut writer).await.is_err() {
             writer.abort();
-            stats.error("writer did not close the socket in time".into());
+            finished
+                .health
+                .error("writer did not close the socket in time".into());
         }
-        stats
+        finished
     }
 }
 
-/// The reader task's state.
-struct Reader {
-    index: usize,
-    tracker: Arc<Tracker>,
+/// The reader task's state: setup replies here, everything else to the handler.
+struct Reader<H> {
+    handler: H,
     pending: Pending,
-    stats: ConnStats,
-    /// Highest seq seen per room id on this connection.
-    last_seq: HashMap<String, u64>,
-    /// Arrival of the echo of this connection's own messages still awaiting a reply.
-    own_echo: HashMap<usize, u64>,
+    health: Health,
 }
 
-impl Reader {
-    fn new(index: usize, tracker: Arc<Tracker>, pending: Pending) -> Reader {
-        let total = tracker.sent_at.len();
-        Reader {
-            index,
-            tracker,
-            pending,
-            stats: ConnStats {
-                counts: vec![0; total],
-                ..ConnStats::default()
-            },
-            last_seq: HashMap::new(),
-            own_echo: HashMap::new(),
-        }
-    }
-
+impl<H: Handler> Reader<H> {
     fn handle(&mut self, text: &str) {
         let frame: Incoming = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                self.stats
+                self.health
                     .error(format!("unparseable server frame ({e}): {}", clip(text)));
                 return;
             }
         };
         match frame.kind.as_str() {
-            "reply" => self.reply(frame, text),
-            "message.created" => self.created(frame),
-            "error" => self.stats.error(format!("error frame: {}", clip(text))),
-            _ => self.stats.other_frames += 1,
-        }
-    }
-
-    fn reply(&mut self, frame: Incoming, text: &str) {
-        let Some(id) = frame.request_id.clone() else {
-            self.stats
-                .error(format!("reply without requestId: {}", clip(text)));
-            return;
-        };
-        if id.starts_with('s') {
-            let waiter = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
-            match waiter {
-                // The requester may have timed out and gone; nothing to do then.
-                Some(w) => drop(w.send(frame)),
+            "reply" => match frame.request_id.as_deref() {
                 None => self
-                    .stats
-                    .error(format!("reply to an unknown request {id}")),
-            }
-            return;
-        }
-        let Some(idx) = id.strip_prefix('m').and_then(|n| n.parse::<usize>().ok()) else {
-            self.stats
-                .error(format!("reply with a foreign requestId {id:?}"));
-            return;
-        };
-        let t = &self.tracker;
-        if idx >= t.sent_at.len() {
-            self.stats
-                .error(format!("reply for message {idx}, which does not exist"));
-            return;
-        }
-        let now = t.now();
-        t.last_reply_at.fetch_max(now, Ordering::Relaxed);
-        let seq = frame
-            .data
-            .as_ref()
-            .and_then(|d| d.pointer("/message/seq"))
-            .and_then(Value::as_u64);
-        match (frame.ok, seq) {
-            (Some(true), Some(seq)) => {
-                let sent = t.sent_at[idx].load(Ordering::Acquire);
-                if sent > 0 {
-                    self.stats.reply_latency.push(now.saturating_sub(sent - 1));
+                    .health
+                    .error(format!("reply without requestId: {}", clip(text))),
+                Some(id) if id.starts_with('s') => {
+                    let id = id.to_string();
+                    let waiter = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
+                    match waiter {
+                        // The requester may have timed out and gone; nothing to do then.
+                        Some(w) => drop(w.send(frame)),
+                        None => self
+                            .health
+                            .error(format!("reply to an unknown request {id}")),
+                    }
                 }
-                if let Some(echo) = self.own_echo.remove(&idx) {
-                    self.stats.echo_to_reply.push(now.saturating_sub(echo));
-                }
-                t.reply_seq[idx].store(seq, Ordering::Release);
-                t.replies_ok.fetch_add(1, Ordering::Relaxed);
-            }
-            _ => {
-                t.reply_seq[idx].store(REFUSED, Ordering::Release);
-                t.replies_err.fetch_add(1, Ordering::Relaxed);
-                self.stats
-                    .error(format!("message {idx} refused: {}", clip(text)));
-            }
+                Some(_) => self.handler.frame(frame, text, &mut self.health),
+            },
+            "error" => self.health.error(format!("error frame: {}", clip(text))),
+            _ => self.handler.frame(frame, text, &mut self.health),
         }
-    }
-
-    fn created(&mut self, frame: Incoming) {
-        let Some(message) = frame.message else {
-            self.stats.error("message.created without a message".into());
-            return;
-        };
-        let t = Arc::clone(&self.tracker);
-        // System messages (invites) and other runs' messages are not ours to count.
-        let Some(idx) = message.client_msg_id.as_deref().and_then(|c| t.index_of(c)) else {
-            self.stats.other_frames += 1;
-            return;
-        };
-        let now = t.now();
-        self.stats.counts[idx] = self.stats.counts[idx].saturating_add(1);
-        let room = t.plan.room_of(idx);
-        let expected_room = t.room_ids.get().and_then(|ids| ids.get(room));
-        let event_room = frame.room_id.as_deref().unwrap_or(&message.room_id);
-        if expected_room.map(String::as_str) != Some(event_room) || message.room_id != event_room {
-            self.stats.wrong_room += 1;
-        }
-        let last = self.last_seq.entry(message.room_id).or_insert(0);
-        if message.seq < *last {
-            self.stats.out_of_order += 1;
-        }
-        *last = (*last).max(message.seq);
-
-        let sent = t.sent_at[idx].load(Ordering::Acquire);
-        if t.plan.sender_conn(idx) == self.index {
-            // Only before the reply: an echo after it has no gap to measure.
-            if t.reply_seq[idx].load(Ordering::Acquire) == 0 {
-                self.own_echo.insert(idx, now);
-            }
-        } else if sent > 0 {
-            self.stats.fanout_latency.push(now.saturating_sub(sent - 1));
-        }
-        t.deliveries[idx].fetch_add(1, Ordering::Relaxed);
-        t.last_arrival[idx].fetch_max(now, Ordering::Relaxed);
-        t.delivered.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 /// The first 300 bytes of a frame, for error lines.
-fn clip(text: &str) -> &str {
+pub fn clip(text: &str) -> &str {
     let mut end = text.len().min(300);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -6,9 +6,13 @@
 
 mod cli;
 mod conn;
+mod cpu;
 mod plan;
 mod report;
+mod robots;
 mod run;
+mod send_track;
+mod setup;
 mod stats;
 mod users;
 
@@ -30,7 +34,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = runtime.block_on(run::run(args));
+    let result = runtime.block_on(async move {
+        match args.scenario {
+            cli::Scenario::Send => run::run(args).await,
+            cli::Scenario::Robots => robots::run(args).await,
+        }
+    });
     // Every task is bounded, but a socket task stuck in the kernel must not keep the
     // process alive: the tool stops by itself.
     runtime.shutdown_timeout(Duration::from_secs(5));

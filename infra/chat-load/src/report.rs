@@ -1,60 +1,16 @@
 //! Turning what the connections saw into numbers, a verdict and the printed report.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
-
-use anyhow::Context;
 
 use crate::cli::Args;
-use crate::conn::{ConnStats, REFUSED, Tracker};
+use crate::conn::Finished;
+use crate::cpu::CpuWindow;
 use crate::plan::Plan;
+use crate::send_track::{ConnStats, REFUSED, Tracker};
 use crate::stats::{Percentiles, per_second};
 
 /// Error lines printed at most, so a broken run stays readable.
 const PRINTED_ERRORS: usize = 10;
-
-/// Process CPU time (user + system) at an instant, from `/proc/<pid>/stat`.
-#[derive(Debug, Clone, Copy)]
-pub struct CpuSample {
-    at: Instant,
-    cpu_secs: f64,
-}
-
-impl CpuSample {
-    pub fn of_pid(pid: u32) -> anyhow::Result<CpuSample> {
-        Self::read(&format!("/proc/{pid}/stat"))
-    }
-
-    pub fn of_self() -> anyhow::Result<CpuSample> {
-        Self::read("/proc/self/stat")
-    }
-
-    fn read(path: &str) -> anyhow::Result<CpuSample> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-        let cpu_secs = cpu_seconds(&text).with_context(|| format!("cannot parse {path}"))?;
-        Ok(CpuSample {
-            at: Instant::now(),
-            cpu_secs,
-        })
-    }
-
-    /// Average cores busy between two samples.
-    fn cores_since(&self, before: &CpuSample) -> f64 {
-        (self.cpu_secs - before.cpu_secs)
-            / self.at.duration_since(before.at).as_secs_f64().max(1e-9)
-    }
-}
-
-/// utime + stime of a `/proc/<pid>/stat` line, in seconds. The command name may hold
-/// spaces and parentheses, so fields are counted after the last `)`.
-fn cpu_seconds(stat: &str) -> Option<f64> {
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    // Fields 14 and 15 of proc(5); field 3 is the first after the name.
-    let utime: u64 = fields.get(14 - 3)?.parse().ok()?;
-    let stime: u64 = fields.get(15 - 3)?.parse().ok()?;
-    // USER_HZ is 100 on every Linux this runs on (`getconf CLK_TCK`).
-    Some((utime + stime) as f64 / 100.0)
-}
 
 /// The outcome of one room's history check.
 #[derive(Debug, Clone, Default)]
@@ -86,8 +42,6 @@ impl RoomCheck {
             && self.seq_problems.is_empty()
     }
 }
-
-type CpuWindow = (Option<(CpuSample, CpuSample)>, (CpuSample, CpuSample));
 
 pub struct Report {
     label: String,
@@ -128,7 +82,7 @@ impl Report {
         tracker: &Tracker,
         sent: usize,
         drained: bool,
-        stats: Vec<ConnStats>,
+        stats: Vec<Finished<ConnStats>>,
         rooms: Vec<RoomCheck>,
         cpu: CpuWindow,
     ) -> Report {
@@ -165,7 +119,7 @@ impl Report {
             (Vec::new(), Vec::new(), Vec::new());
         let (mut wrong_room, mut out_of_order, mut errors) = (0, 0, 0);
         let mut error_lines = Vec::new();
-        for (c, s) in stats.into_iter().enumerate() {
+        for (c, Finished { stats: s, health }) in stats.into_iter().enumerate() {
             for (idx, &count) in s.counts.iter().enumerate() {
                 // A refused message must reach no one; its refusal is counted as an error.
                 let refused = tracker.reply_seq[idx].load(Ordering::Acquire) == REFUSED;
@@ -181,9 +135,14 @@ impl Report {
             echo_samples.extend(s.echo_to_reply);
             wrong_room += s.wrong_room;
             out_of_order += s.out_of_order;
-            errors += s.error_count;
-            error_lines.extend(s.errors.into_iter().map(|e| format!("connection {c}: {e}")));
-            if let Some(why) = s.closed_early {
+            errors += health.error_count;
+            error_lines.extend(
+                health
+                    .errors
+                    .into_iter()
+                    .map(|e| format!("connection {c}: {e}")),
+            );
+            if let Some(why) = health.closed_early {
                 errors += 1;
                 error_lines.push(format!("connection {c}: {why}"));
             }
@@ -394,19 +353,5 @@ impl Report {
             self.tool_cores,
             if self.pass() { "PASS" } else { "FAIL" }
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proc_stat_cpu_is_read_after_the_command_name() {
-        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
-        let line = "42 (chat (local) x) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3";
-        assert_eq!(cpu_seconds(line), Some(3.0));
-        assert_eq!(cpu_seconds("garbage"), None);
-        assert!(CpuSample::of_self().is_ok());
     }
 }

@@ -6,19 +6,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow, bail};
-use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
-use crate::cli::{Args, loopback_base, ws_url};
-use crate::conn::{Conn, ConnStats, REFUSED, Tracker};
+use crate::cli::Args;
+use crate::conn::{Conn, Finished, Writes};
+use crate::cpu::CpuSample;
 use crate::plan::Plan;
-use crate::report::{CpuSample, Report, RoomCheck};
+use crate::report::{Report, RoomCheck};
+use crate::send_track::{ConnStats, REFUSED, SendHandler, Tracker};
+use crate::setup;
 use crate::stats::check_seqs;
-use crate::users::{self, User};
 
-/// Handshakes in flight at once: enough to connect hundreds quickly, few enough that
-/// the gateway's accept path is not the thing being measured.
-const CONNECT_CONCURRENCY: usize = 16;
 /// `history.get` page size: the protocol's maximum.
 const HISTORY_PAGE: usize = 200;
 /// After every count matched, wait this long so a late duplicate is still seen.
@@ -27,73 +25,16 @@ const DUPLICATE_GRACE: Duration = Duration::from_millis(300);
 /// Runs the scenario; `Ok(true)` = PASS.
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     args.validate()?;
-    let base = loopback_base(&args.url)?;
     let timeout = args.request_timeout();
-    // No proxy: the tool must talk to the URL it was given and nothing else.
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .no_proxy()
-        .build()
-        .context("cannot build the HTTP client")?;
-    health(&client, &base).await?;
+    let (client, base) = setup::client(&args).await?;
 
-    // Users: only those the plan puts in a room are logged in and connected.
-    let names = match args.create_users {
-        Some(n) => {
-            let names = users::generated_names(&args.user_prefix, n);
-            let dir = args
-                .data_dir
-                .as_deref()
-                .context("--create-users needs --data-dir")?;
-            let bin = users::chat_local_bin(args.chat_local_bin.as_deref());
-            println!("adding {n} users with {} users add", bin.display());
-            users::create(&bin, dir, &names, timeout).await?;
-            names
-        }
-        None => args.users.clone(),
-    };
-    let plan = Arc::new(Plan::build(
-        names.len(),
-        args.rooms,
-        args.members_per_room,
-        args.connections_per_user,
-    )?);
-    println!(
-        "scenario {}: {} rooms × {} members × {} connections/user = {} connections over {} users; {} messages at {} msg/s",
-        args.label,
-        plan.rooms,
-        plan.members,
-        plan.conns_per_user,
-        plan.connections(),
-        plan.active_users(),
-        args.messages,
-        if args.rate > 0.0 {
-            format!("{}", args.rate)
-        } else {
-            "max".into()
-        },
-    );
-    let creds: Vec<(String, String)> = names
-        .iter()
-        .enumerate()
-        .filter(|(u, _)| !plan.user_rooms[*u].is_empty())
-        .map(|(_, n)| {
-            let password = match (&args.password, args.create_users) {
-                (Some(p), None) => p.clone(),
-                _ => users::default_password(n),
-            };
-            (n.clone(), password)
-        })
-        .collect();
-    let logged_in = users::login_all(&client, &base, creds).await?;
-    let mut by_index: Vec<Option<User>> = vec![None; names.len()];
-    let mut logged = logged_in.into_iter();
-    for (u, slot) in by_index.iter_mut().enumerate() {
-        if !plan.user_rooms[u].is_empty() {
-            *slot = logged.next();
-        }
-    }
-
+    let (plan, by_index) = setup::users_and_plan(
+        &args,
+        &client,
+        &base,
+        &format!("{} messages", args.messages),
+    )
+    .await?;
     let run_id = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros())
@@ -103,8 +44,12 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         format!("ld-{run_id:x}-"),
         args.messages,
     ));
-    let conns = connect_all(&args, &plan, &by_index, &tracker).await?;
-    let room_ids = create_rooms(&args, &plan, &by_index, &conns).await?;
+    let writes: Arc<dyn Writes> = tracker.clone();
+    let conns = setup::connect_all(&args, &plan, &by_index, writes, |c| {
+        SendHandler::new(c, Arc::clone(&tracker))
+    })
+    .await?;
+    let room_ids = setup::create_rooms(&args, &plan, &by_index, &conns, &[]).await?;
     tracker
         .room_ids
         .set(room_ids.clone())
@@ -129,121 +74,13 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     }
     println!("history checked in {}/{} rooms", checks.len(), plan.rooms);
 
-    let stats: Vec<ConnStats> =
+    let stats: Vec<Finished<ConnStats>> =
         futures::future::join_all(conns.into_iter().map(|c| c.finish(timeout))).await;
     let report = Report::build(
         &args, &plan, &tracker, sent, drained, stats, checks, cpu_window,
     );
     report.print();
     Ok(report.pass())
-}
-
-async fn health(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    let response = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .with_context(|| format!("gateway at {base} is not reachable"))?;
-    if !response.status().is_success() {
-        bail!(
-            "gateway at {base} is not ready: GET /healthz → {}",
-            response.status()
-        );
-    }
-    Ok(())
-}
-
-async fn connect_all(
-    args: &Args,
-    plan: &Plan,
-    users: &[Option<User>],
-    tracker: &Arc<Tracker>,
-) -> anyhow::Result<Vec<Conn>> {
-    let total = plan.connections();
-    let ws = ws_url(&loopback_base(&args.url)?);
-    let done = AtomicUsize::new(0);
-    let step = (total / 10).max(1);
-    let mut conns: Vec<Conn> = futures::stream::iter(0..total)
-        .map(|c| {
-            let (ws, done) = (&ws, &done);
-            async move {
-                let user = users[plan.conn_user[c]]
-                    .as_ref()
-                    .context("a connected user was not logged in")?;
-                let conn = Conn::connect(
-                    c,
-                    ws,
-                    &user.token,
-                    Arc::clone(tracker),
-                    args.request_timeout(),
-                )
-                .await
-                .with_context(|| format!("connection {c} of {}", user.username))?;
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % step == 0 || n == total {
-                    println!("connected {n}/{total}");
-                }
-                anyhow::Ok(conn)
-            }
-        })
-        .buffer_unordered(CONNECT_CONCURRENCY)
-        .try_collect()
-        .await?;
-    conns.sort_by_key(|c| c.index);
-    Ok(conns)
-}
-
-/// Each room is created by its first member, who then invites the others.
-async fn create_rooms(
-    args: &Args,
-    plan: &Plan,
-    users: &[Option<User>],
-    conns: &[Conn],
-) -> anyhow::Result<Vec<String>> {
-    let timeout = args.request_timeout();
-    let done = AtomicUsize::new(0);
-    let step = (plan.rooms / 10).max(1);
-    let mut ids: Vec<(usize, String)> = futures::stream::iter(0..plan.rooms)
-        .map(|r| {
-            let done = &done;
-            async move {
-                let members = &plan.room_members[r];
-                let creator = &conns[plan.user_conns[members[0]][0]];
-                let title = format!("chat-load {} room {r}", args.label);
-                let data = creator
-                    .request(
-                        json!({"action": "room.create", "kind": "group", "title": title}),
-                        timeout,
-                    )
-                    .await
-                    .with_context(|| format!("creating room {r}"))?;
-                let id = data
-                    .pointer("/room/id")
-                    .and_then(Value::as_str)
-                    .with_context(|| format!("room.create answer lacks room.id: {data}"))?
-                    .to_string();
-                for &u in &members[1..] {
-                    let user = users[u].as_ref().context("a member was not logged in")?;
-                    creator
-                        .request(
-                            json!({"action": "room.invite", "roomId": id, "userId": user.user_id}),
-                            timeout,
-                        )
-                        .await
-                        .with_context(|| format!("inviting {} to room {r}", user.username))?;
-                }
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % step == 0 || n == plan.rooms {
-                    println!("rooms ready {n}/{}", plan.rooms);
-                }
-                anyhow::Ok((r, id))
-            }
-        })
-        .buffer_unordered(8)
-        .try_collect()
-        .await?;
-    ids.sort_by_key(|(r, _)| *r);
-    Ok(ids.into_iter().map(|(_, id)| id).collect())
 }
 
 /// Open-loop pacing: message `i` is due at `start + i / rate`, whatever happened to
@@ -254,7 +91,7 @@ async fn send_all(
     args: &Args,
     plan: &Plan,
     tracker: &Arc<Tracker>,
-    conns: &[Conn],
+    conns: &[Conn<ConnStats>],
     room_ids: &[String],
 ) -> usize {
     let total = args.messages;
@@ -368,7 +205,7 @@ async fn drain(args: &Args, plan: &Plan, tracker: &Tracker, sent: usize) -> bool
 
 /// Pages the room's whole history (`afterSeq`, 200 at a time) and checks it.
 async fn check_history(
-    conn: &Conn,
+    conn: &Conn<ConnStats>,
     room_id: &str,
     room: usize,
     tracker: &Tracker,
