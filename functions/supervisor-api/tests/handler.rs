@@ -270,3 +270,154 @@ async fn unknown_paths_and_wrong_methods_are_not_found() {
         assert_eq!(refusal(&resp), (404, "not_found".into()), "{path}");
     }
 }
+
+/// The issue of the floor's room, from the supervisor's room list.
+async fn floor_issue(f: &Floor) -> String {
+    let rooms = f.ok("sam", "/supervisor/rooms").await;
+    rooms["rooms"][0]["issueId"]
+        .as_str()
+        .expect("an issue id")
+        .to_string()
+}
+
+fn header<'a>(resp: &'a ApiGatewayV2httpResponse, name: &str) -> &'a str {
+    resp.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn text(resp: &ApiGatewayV2httpResponse) -> String {
+    match &resp.body {
+        Some(aws_lambda_events::encodings::Body::Text(t)) => t.clone(),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn transcripts_answer_json_by_default_and_markdown_on_request() {
+    let f = floor().await;
+    f.t.ok(
+        &f.alice_conn,
+        "message.send",
+        json!({"roomId": f.room, "clientMsgId": "w", "text": "internal note", "visibility": "employees"}),
+    )
+    .await;
+    let issue = floor_issue(&f).await;
+    let room_path = format!("/supervisor/rooms/{}/transcript", f.room);
+    let issue_path = format!("/supervisor/issues/{issue}/transcript");
+
+    for path in [room_path.clone(), format!("{room_path}?format=json")] {
+        let resp = f.get("sam", &path).await;
+        assert_eq!(resp.status_code, 200, "{path}: {:?}", resp.body);
+        assert_eq!(header(&resp, "content-type"), "application/json");
+        let body = json(&resp);
+        assert_eq!(body["room"]["id"], f.room.as_str());
+        assert_eq!(body["issue"]["id"], issue.as_str());
+        let messages = body["messages"].as_array().expect("messages");
+        assert!(messages.iter().any(|m| m["visibility"] == "employees"));
+    }
+    let body = f.ok("sam", &issue_path).await;
+    assert_eq!(body["issue"]["id"], issue.as_str());
+    assert_eq!(body["rooms"].as_array().unwrap().len(), 1);
+    assert_eq!(body["rooms"][0]["room"]["id"], f.room.as_str());
+    assert!(body["rooms"][0]["messages"].is_array());
+
+    for (path, title) in [
+        (room_path.clone(), "# Transcript: Form help"),
+        (issue_path.clone(), "# Issue transcript: Hidden fields"),
+    ] {
+        let resp = f.get("sam", &format!("{path}?format=markdown")).await;
+        assert_eq!(resp.status_code, 200, "{path}: {:?}", resp.body);
+        assert_eq!(
+            header(&resp, "content-type"),
+            "text/markdown; charset=utf-8"
+        );
+        assert_eq!(header(&resp, "cache-control"), "no-store");
+        let md = text(&resp);
+        assert!(md.starts_with(title), "{md}");
+        assert!(
+            md.contains("(employee, employees only): internal note"),
+            "{md}"
+        );
+    }
+
+    for junk in ["format=html", "format=JSON", "format=json&format=markdown"] {
+        for path in [&room_path, &issue_path] {
+            let resp = f.get("sam", &format!("{path}?{junk}")).await;
+            assert_eq!(refusal(&resp), (400, "bad_request".into()), "{path}?{junk}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn transcripts_are_for_supervisors_and_employee_members_only() {
+    let f = floor().await;
+    let issue = floor_issue(&f).await;
+    let room_path = format!("/supervisor/rooms/{}/transcript", f.room);
+    let issue_path = format!("/supervisor/issues/{issue}/transcript");
+
+    // Alice is a member: both routes, both formats.
+    for path in [&room_path, &issue_path] {
+        assert_eq!(f.status("alice", path).await, 200, "{path}");
+        let md = f.get("alice", &format!("{path}?format=markdown")).await;
+        assert_eq!(md.status_code, 200, "{path}");
+    }
+    // Bob is not: not found, exactly like an unknown room or issue; an admin who is
+    // not a supervisor is just an employee here.
+    for path in [
+        room_path.clone(),
+        issue_path.clone(),
+        "/supervisor/rooms/room_nope/transcript".into(),
+        "/supervisor/issues/iss_nope/transcript".into(),
+    ] {
+        for who in ["bob", "ada"] {
+            let resp = f.get(who, &path).await;
+            assert_eq!(refusal(&resp), (404, "not_found".into()), "{who} {path}");
+        }
+    }
+    assert_eq!(
+        refusal(&f.get("sam", "/supervisor/issues/iss_nope/transcript").await),
+        (404, "not_found".into())
+    );
+
+    // A guest of the room: refused before the format is even read.
+    let code =
+        f.t.ok(&f.alice_conn, "room.inviteGuest", json!({"roomId": f.room}))
+            .await["inviteCode"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let guest =
+        f.t.app
+            .guest_login(&chat_core::protocol::http::GuestLoginRequest {
+                invite_code: code,
+                display_name: "Second guest".into(),
+            })
+            .await
+            .unwrap()
+            .token;
+    for path in [
+        room_path.clone(),
+        issue_path.clone(),
+        format!("{room_path}?format=junk"),
+    ] {
+        let resp = fn_supervisor_api::handle(
+            &f.t.app,
+            with_token(request(Method::GET, &path, None), &guest),
+        )
+        .await;
+        assert_eq!(refusal(&resp), (403, "forbidden".into()), "guest {path}");
+        let anonymous =
+            fn_supervisor_api::handle(&f.t.app, request(Method::GET, &path, None)).await;
+        assert_eq!(refusal(&anonymous), (401, "unauthorized".into()), "{path}");
+    }
+    // Wrong method: the route table's 404.
+    let sam = token(&f.t.app, "sam").await;
+    let post = fn_supervisor_api::handle(
+        &f.t.app,
+        with_token(request(Method::POST, &room_path, None), &sam),
+    )
+    .await;
+    assert_eq!(refusal(&post), (404, "not_found".into()));
+}

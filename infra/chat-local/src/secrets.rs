@@ -98,6 +98,23 @@ pub fn file(data_dir: &Path, name: &str) -> PathBuf {
     data_dir.join(name)
 }
 
+/// The gateway's token signing key: from `path`, or a new one written there.
+pub fn signing_key(path: &Path) -> io::Result<chat_core::auth::SigningKey> {
+    let invalid =
+        |e: chat_core::CoreError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+    let encoded = load_or_create_with(path, || {
+        chat_core::auth::SigningKey::generate()
+            .map(|k| k.to_base64())
+            .map_err(invalid)
+    })?;
+    chat_core::auth::SigningKey::from_base64(&encoded).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}; delete it to generate a new key", path.display()),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,21 +155,4 @@ mod tests {
         let err = load_or_create(&path).unwrap_err();
         assert!(err.to_string().contains(MANAGEMENT_KEY_FILE));
     }
-}
-
-/// The gateway's token signing key: from `path`, or a new one written there.
-pub fn signing_key(path: &Path) -> io::Result<chat_core::auth::SigningKey> {
-    let invalid =
-        |e: chat_core::CoreError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
-    let encoded = load_or_create_with(path, || {
-        chat_core::auth::SigningKey::generate()
-            .map(|k| k.to_base64())
-            .map_err(invalid)
-    })?;
-    chat_core::auth::SigningKey::from_base64(&encoded).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {e}; delete it to generate a new key", path.display()),
-        )
-    })
 }

@@ -175,6 +175,18 @@ pub fn may_share(original: &Message) -> CoreResult<()> {
     Ok(())
 }
 
+/// Transcripts are for employees (supervisors, and members of the room); a guest's
+/// token is refused before any room is looked at. Which rooms an employee may read is
+/// decided with the room (membership), in `App::room_transcript` and
+/// `App::issue_transcript`.
+pub fn may_read_transcripts(actor: &Identity) -> CoreResult<()> {
+    if actor.is_employee() {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden("only employees can read transcripts"))
+    }
+}
+
 /// DESIGN §3 "a guest is never alone": after the change, a room holding a guest must
 /// still hold an employee. Adapters enforce the same predicate atomically inside
 /// `RoomStore::remove_member`; this function is the rule's single statement for

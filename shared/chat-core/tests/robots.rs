@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chat_core::ids::{ConnectionId, MessageId, RoomId};
-use chat_core::ports::MessageStore;
 use chat_core::ports::Job;
 use chat_core::testkit::contract::robots as contract;
 use chat_core::testkit::harness::{T1, TestApp, test_config};
@@ -485,15 +484,26 @@ async fn robots_get_the_issue_s_latest_diagnostics_not_the_conversation() {
         NewMessage, Visibility,
     };
     let f = with_robot(BATCH).await;
-    f.t.ok(&f.guest, "message.send", json!({"roomId": f.room, "clientMsgId": "g1", "text": "my secret guest words"}))
-        .await;
+    f.t.ok(
+        &f.guest,
+        "message.send",
+        json!({"roomId": f.room, "clientMsgId": "g1", "text": "my secret guest words"}),
+    )
+    .await;
     let room = RoomId::parse(f.room.clone()).unwrap();
-    for (id, observation) in [("msg_diag_old", "an old finding"), ("msg_diag_new", "Field 12 is hidden by a rule")] {
+    for (id, observation) in [
+        ("msg_diag_old", "an old finding"),
+        ("msg_diag_new", "Field 12 is hidden by a rule"),
+    ] {
         let diagnostics = NewMessage {
             id: MessageId::parse(id).unwrap(),
             room_id: room.clone(),
             client_msg_id: None,
-            author: Author { id: FORMS_DIAGNOSTICS_ROBOT.into(), kind: AuthorKind::Robot, display_name: FORMS_DIAGNOSTICS_ROBOT.into() },
+            author: Author {
+                id: FORMS_DIAGNOSTICS_ROBOT.into(),
+                kind: AuthorKind::Robot,
+                display_name: FORMS_DIAGNOSTICS_ROBOT.into(),
+            },
             content_type: ContentType::Chat,
             delivery: Delivery::BatchDelay,
             status: MessageStatus::Complete,
@@ -506,10 +516,24 @@ async fn robots_get_the_issue_s_latest_diagnostics_not_the_conversation() {
         };
         f.t.store.append_message(&diagnostics).await.unwrap();
     }
-    f.t.ok(&f.alice, "robot.ask", json!({"roomId": f.room, "robot": BATCH, "text": "q"})).await;
+    f.t.ok(
+        &f.alice,
+        "robot.ask",
+        json!({"roomId": f.room, "robot": BATCH, "text": "q"}),
+    )
+    .await;
     f.t.run_jobs().await;
     let frames = f.t.events(&f.alice);
-    let answer = of_type(&frames, "message.updated")[0]["message"]["text"].as_str().unwrap().to_string();
-    assert!(answer.ends_with("[diagnostics: Field 12 is hidden by a rule]"), "{answer}");
-    assert!(!answer.contains("my secret guest words"), "never the transcript");
+    let answer = of_type(&frames, "message.updated")[0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        answer.ends_with("[diagnostics: Field 12 is hidden by a rule]"),
+        "{answer}"
+    );
+    assert!(
+        !answer.contains("my secret guest words"),
+        "never the transcript"
+    );
 }

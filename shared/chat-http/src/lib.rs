@@ -8,7 +8,9 @@
 //!   prefix and trailing slash removed), 404 for unknown paths and wrong methods.
 //! - [`request`]: [`Request`] — the bearer's account, the JSON body, path parameters,
 //!   typed query parameters (junk → `bad_request`).
-//! - [`serve`]: one event in, one response out: route, run, encode, log the status.
+//! - [`serve`]: one event in, one response out: route, run, encode, log the status;
+//!   [`serve_replies`] is the same for routes that may answer a text document
+//!   ([`Reply::Text`], e.g. a Markdown transcript) instead of JSON.
 //! - `testkit` (feature `testkit`): fixtures, tokens and response readers for the
 //!   functions' handler tests.
 //!
@@ -45,6 +47,42 @@ where
     F: FnOnce(R, Request) -> Fut,
     Fut: Future<Output = CoreResult<Value>>,
 {
+    serve_replies(event, routes, |route, req| {
+        let answer = run(route, req);
+        async move { answer.await.map(Reply::Json) }
+    })
+    .await
+}
+
+/// What a route answers on success.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// `200 application/json`.
+    Json(Value),
+    /// `200` with this content type and text body (e.g. `text/markdown; charset=utf-8`).
+    Text {
+        content_type: &'static str,
+        body: String,
+    },
+}
+
+/// A core answer as a JSON [`Reply`].
+pub fn json_reply<T: Serialize>(value: &T) -> CoreResult<Reply> {
+    to_json(value).map(Reply::Json)
+}
+
+/// Like [`serve`], for route tables where some routes answer a text document: `run`
+/// returns a [`Reply`]. Failures are JSON error bodies either way.
+pub async fn serve_replies<R, F, Fut>(
+    event: ApiGatewayV2httpRequest,
+    routes: &[RouteRow<R>],
+    run: F,
+) -> ApiGatewayV2httpResponse
+where
+    R: Copy,
+    F: FnOnce(R, Request) -> Fut,
+    Fut: Future<Output = CoreResult<Reply>>,
+{
     // Payload v2 carries the method only in the request context.
     let method = event.request_context.http.method.clone();
     let path = route_path(&event);
@@ -55,7 +93,8 @@ where
             Err(e) => Err(e),
         };
         let response = match result {
-            Ok(body) => json_response(200, &body),
+            Ok(Reply::Json(body)) => json_response(200, &body),
+            Ok(Reply::Text { content_type, body }) => text_response(200, content_type, body),
             Err(err) => error_response(&err),
         };
         tracing::Span::current().record("status", response.status_code);
@@ -86,6 +125,22 @@ pub fn json_response(status: u16, body: &impl Serialize) -> ApiGatewayV2httpResp
     response.status_code = i64::from(status);
     response.headers = headers;
     response.body = Some(Body::Text(text));
+    response
+}
+
+/// A text response (Markdown, plain text) that no shared cache keeps.
+pub fn text_response(
+    status: u16,
+    content_type: &'static str,
+    body: String,
+) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = headers;
+    response.body = Some(Body::Text(body));
     response
 }
 
@@ -147,6 +202,32 @@ mod tests {
         assert_eq!(resp.headers["content-type"], "application/json");
         assert_eq!(resp.headers["cache-control"], "no-store");
         assert_eq!(body(&resp)["word"], "hi");
+    }
+
+    #[tokio::test]
+    async fn text_replies_keep_their_content_type_and_are_not_cached() {
+        let resp = serve_replies(
+            event(Method::GET, "/echo/hi"),
+            ROUTES,
+            |_, req| async move {
+                Ok(Reply::Text {
+                    content_type: "text/markdown; charset=utf-8",
+                    body: format!("# {}", req.path_param("word")?),
+                })
+            },
+        )
+        .await;
+        assert_eq!(resp.status_code, 200);
+        assert_eq!(resp.headers["content-type"], "text/markdown; charset=utf-8");
+        assert_eq!(resp.headers["cache-control"], "no-store");
+        assert_eq!(resp.body, Some(Body::Text("# hi".into())));
+        let refused = serve_replies(event(Method::GET, "/echo/hi"), ROUTES, |_, _| async {
+            Err::<Reply, _>(CoreError::forbidden("no"))
+        })
+        .await;
+        assert_eq!(refused.status_code, 403);
+        assert_eq!(refused.headers["content-type"], "application/json");
+        assert_eq!(body(&refused)["error"]["code"], "forbidden");
     }
 
     #[tokio::test]

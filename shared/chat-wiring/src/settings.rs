@@ -18,12 +18,14 @@
 //! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
 //! | `CHAT_USER_RATE_LIMIT` | 2 × `CHAT_RATE_LIMIT` | actions/s per user across their connections, burst 2×, `0` = off |
 //! | `CHAT_MAX_SOCKETS_PER_USER` | `32` | open WebSockets per user, `0` = no cap |
+//! | `CHAT_ISSUE_CAPS` | `8,5,3` | open issues one employee of T1, T2, T3 may hold (escalation assignment) |
 //!
 //! Robot and LLM variables are listed in [`crate::robot_settings`].
 
 use chat_core::auth::{SigningKey, TokenConfig, VerifyingKey};
 
 use crate::robot_settings::RobotSetup;
+use chat_core::service::IssueCaps;
 use chat_core::{Config, Limits};
 use chrono::Duration;
 
@@ -38,6 +40,7 @@ pub const ALLOWED_ORIGINS_VAR: &str = "CHAT_ALLOWED_ORIGINS";
 pub const RATE_LIMIT_VAR: &str = "CHAT_RATE_LIMIT";
 pub const USER_RATE_LIMIT_VAR: &str = "CHAT_USER_RATE_LIMIT";
 pub const MAX_SOCKETS_VAR: &str = "CHAT_MAX_SOCKETS_PER_USER";
+pub const ISSUE_CAPS_VAR: &str = "CHAT_ISSUE_CAPS";
 
 pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
 pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
@@ -90,6 +93,8 @@ pub struct Settings {
     pub max_sockets_per_user: u32,
     /// Robots: time limit, jokes on/off, LLM provider (see `robot_settings`).
     pub robots: RobotSetup,
+    /// Open issues per employee by tier.
+    pub issue_caps: IssueCaps,
 }
 
 impl std::fmt::Debug for Settings {
@@ -107,6 +112,7 @@ impl std::fmt::Debug for Settings {
             .field("user_rate_limit", &self.user_rate_limit)
             .field("max_sockets_per_user", &self.max_sockets_per_user)
             .field("robots", &self.robots)
+            .field("issue_caps", &self.issue_caps)
             .finish()
     }
 }
@@ -126,6 +132,7 @@ impl Default for Settings {
             user_rate_limit: None,
             max_sockets_per_user: DEFAULT_MAX_SOCKETS_PER_USER,
             robots: RobotSetup::default(),
+            issue_caps: IssueCaps::default(),
         }
     }
 }
@@ -192,6 +199,19 @@ impl Settings {
         if let Some(v) = get(MAX_SOCKETS_VAR) {
             s.max_sockets_per_user = count(MAX_SOCKETS_VAR, &v)?;
         }
+        if let Some(v) = get(ISSUE_CAPS_VAR) {
+            let caps: Vec<u32> = v
+                .split(',')
+                .map(|c| count(ISSUE_CAPS_VAR, c))
+                .collect::<Result<_, _>>()?;
+            let [t1, t2, t3] = caps[..] else {
+                return Err(ConfigError::Invalid {
+                    name: ISSUE_CAPS_VAR,
+                    reason: format!("expected three numbers for T1,T2,T3, got {v:?}"),
+                });
+            };
+            s.issue_caps = IssueCaps { t1, t2, t3 };
+        }
         s.robots = RobotSetup::from_lookup(&get)?;
         Ok(s)
     }
@@ -223,6 +243,7 @@ impl Settings {
             allowed_origins: self.allowed_origins.clone(),
             limits,
             robots: self.robots.core_settings(),
+            issue_caps: self.issue_caps,
         })
     }
 }
@@ -359,6 +380,22 @@ mod tests {
             s.signing_key = Some(SigningKey::generate().unwrap());
             s.core_config().unwrap()
         }
+    }
+
+    #[test]
+    fn issue_caps_are_three_numbers() {
+        assert_eq!(from(&[]).unwrap().issue_caps, IssueCaps::default());
+        let s = from(&[(ISSUE_CAPS_VAR, "4, 2,1")]).unwrap();
+        assert_eq!(
+            s.issue_caps,
+            IssueCaps {
+                t1: 4,
+                t2: 2,
+                t3: 1
+            }
+        );
+        assert!(from(&[(ISSUE_CAPS_VAR, "4,2")]).is_err());
+        assert!(from(&[(ISSUE_CAPS_VAR, "a,b,c")]).is_err());
     }
 
     #[test]

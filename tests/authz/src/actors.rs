@@ -64,6 +64,8 @@ impl Actor {
 pub struct Fixture {
     pub t: TestApp,
     pub room: String,
+    /// Room `R`'s issue.
+    pub issue: String,
     pub group_room: String,
     pub other_room: String,
     pub bob: UserRecord,
@@ -167,7 +169,12 @@ impl Fixture {
         let sam = t.employee("sam", Tier::T2, &[Role::Supervisor]).await;
         let ada = t.employee("ada", Tier::T3, &[Role::Admin]).await;
         let ca = t.connect(&alice).await;
-        let room = t.ok(&ca, "room.create", json!({"kind": "solo", "title": "R", "issue": {"title": "Form broken", "customerName": "Gina"}})).await["room"]["id"]
+        let created = t.ok(&ca, "room.create", json!({"kind": "solo", "title": "R", "issue": {"title": "Form broken", "customerName": "Gina"}})).await;
+        let room = created["room"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let issue = created["issue"]["id"]
             .as_str()
             .unwrap_or_default()
             .to_string();
@@ -247,6 +254,7 @@ impl Fixture {
         Fixture {
             t,
             room,
+            issue,
             group_room,
             other_room,
             bob,

@@ -83,7 +83,7 @@ fn pending(mut case: Case, why: &'static str) -> Case {
     case
 }
 
-const ESCALATION: &str = "escalation and conclusion issue";
+const ESCALATION: &str = "CSAT, with the rest of the escalation and conclusion issue";
 const FILES: &str = "files issue";
 
 fn room(f: &Fixture) -> Value {
@@ -181,19 +181,26 @@ pub fn all() -> Vec<Case> {
             v["action"] = json!("typing");
             v
         }),
-        pending(
-            ws(
-                "issue.escalate",
-                "",
-                |f| json!({"action": "issue.escalate", "roomId": f.room, "newRoom": false}),
-            ),
-            ESCALATION,
+        ws(
+            "issue.escalate",
+            "Y-------",
+            |f| json!({"action": "issue.escalate", "roomId": f.room, "newRoom": false}),
+        ),
+        ws(
+            "issue.escalate (new room)",
+            "Y-------",
+            |f| json!({"action": "issue.escalate", "roomId": f.room, "newRoom": true}),
+        ),
+        ws(
+            "issue.conclude",
+            "Y-------",
+            |f| json!({"action": "issue.conclude", "roomId": f.room, "conclusion": "resolved"}),
         ),
         pending(
             ws(
-                "issue.conclude",
+                "issue.rate",
                 "",
-                |f| json!({"action": "issue.conclude", "roomId": f.room, "conclusion": "resolved"}),
+                |f| json!({"action": "issue.rate", "roomId": f.room, "rating": 5}),
             ),
             ESCALATION,
         ),
@@ -268,6 +275,18 @@ pub fn all() -> Vec<Case> {
             "----Y---",
             "GET",
             |f| format!("/supervisor/rooms/{}/messages?afterSeq=0&limit=50", f.room),
+        ),
+        http(
+            "GET /supervisor/rooms/{roomId}/transcript",
+            "Y---Y---",
+            "GET",
+            |f| format!("/supervisor/rooms/{}/transcript?format=markdown", f.room),
+        ),
+        http(
+            "GET /supervisor/issues/{issueId}/transcript",
+            "Y---Y---",
+            "GET",
+            |f| format!("/supervisor/issues/{}/transcript", f.issue),
         ),
         http("GET /supervisor/issues", "----Y---", "GET", |_| {
             "/supervisor/issues?tier=T1&status=open".into()

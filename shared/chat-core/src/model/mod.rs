@@ -29,7 +29,8 @@ pub use message::{
     Author, AuthorKind, ContentType, Delivery, Message, MessageStatus, NewMessage, Visibility,
 };
 pub use robot::{
-    FORMS_DIAGNOSTICS_ROBOT, IssueBrief, RobotAnswer, RobotArg, RobotChunk, RobotFailure, RobotInfo, RobotRequest,
+    FORMS_DIAGNOSTICS_ROBOT, IssueBrief, RobotAnswer, RobotArg, RobotChunk, RobotFailure,
+    RobotInfo, RobotRequest,
 };
 pub use room::{Member, Participant, ParticipantKind, Room, RoomKind, RoomStatus, RoomView};
 pub use text::{DisplayName, MessageText, Title};

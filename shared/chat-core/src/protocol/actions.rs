@@ -49,6 +49,10 @@ pub enum ClientAction {
     RobotAsk(RobotAsk),
     #[serde(rename = "message.share")]
     MessageShare(MessageShare),
+    #[serde(rename = "issue.escalate")]
+    IssueEscalate(IssueEscalate),
+    #[serde(rename = "issue.conclude")]
+    IssueConclude(IssueConclude),
 }
 
 impl ClientAction {
@@ -74,6 +78,8 @@ impl ClientAction {
             ClientAction::RobotRemove(_) => "robot.remove",
             ClientAction::RobotAsk(_) => "robot.ask",
             ClientAction::MessageShare(_) => "message.share",
+            ClientAction::IssueEscalate(_) => "issue.escalate",
+            ClientAction::IssueConclude(_) => "issue.conclude",
         }
     }
 }
@@ -99,6 +105,8 @@ pub const ACTION_NAMES: &[&str] = &[
     "robot.remove",
     "robot.ask",
     "message.share",
+    "issue.escalate",
+    "issue.conclude",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -184,4 +192,22 @@ pub struct MessageShare {
     pub message_id: MessageId,
     /// The employee's edit of the copy; the original text when absent.
     pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueEscalate {
+    pub room_id: RoomId,
+    /// Continue in a new room (the old one concludes `escalated`) rather than here.
+    #[serde(default)]
+    pub new_room: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueConclude {
+    pub room_id: RoomId,
+    pub conclusion: crate::model::Conclusion,
+    pub note: Option<String>,
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{FileId, IssueId, RoomId, UserId};
 use crate::model::{
-    AuditEntry, IdentityView, Issue, Message, Participant, Profile, RoomKind, RoomStatus, Tier,
+    AuditEntry, Conclusion, IdentityView, Issue, Message, Participant, Profile, RoomKind,
+    RoomStatus, Tier,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -151,4 +152,42 @@ pub struct IdentityResponse {
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountsResponse {
     pub users: Vec<IdentityView>,
+}
+
+/// A room as a transcript describes it: what it was, not who is in it now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptRoom {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    pub title: String,
+    pub issue_id: IssueId,
+    pub status: RoomStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<Conclusion>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One room of a transcript and every message of it the reader may see, in `seq`
+/// order.
+#[derive(Debug, Clone, Serialize)]
+pub struct TranscriptSection {
+    pub room: TranscriptRoom,
+    pub messages: Vec<Message>,
+}
+
+/// `GET /supervisor/rooms/{roomId}/transcript?format=json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomTranscriptResponse {
+    pub issue: Issue,
+    pub room: TranscriptRoom,
+    pub messages: Vec<Message>,
+}
+
+/// `GET /supervisor/issues/{issueId}/transcript?format=json`: the issue's rooms in the
+/// order the issue lists them (oldest first).
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueTranscriptResponse {
+    pub issue: Issue,
+    pub rooms: Vec<TranscriptSection>,
 }

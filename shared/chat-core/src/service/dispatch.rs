@@ -141,6 +141,8 @@ impl App {
             ClientAction::RobotRemove(req) => self.robot_remove(&actor, req).await,
             ClientAction::RobotAsk(req) => self.robot_ask(&actor, req).await,
             ClientAction::MessageShare(req) => self.message_share(&actor, req).await,
+            ClientAction::IssueEscalate(req) => self.issue_escalate(&actor, req).await,
+            ClientAction::IssueConclude(req) => self.issue_conclude(&actor, req).await,
         }
     }
 }

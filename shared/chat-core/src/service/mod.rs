@@ -13,7 +13,9 @@
 //! - [`robots`]: robot list, invite, remove, ask; [`robot_jobs`]: the answer job;
 //!   [`coalesce`]: cutting streamed text into few deltas.
 //! - [`sharing`]: `message.share`, the one way employees-only content reaches guests.
-//! - [`supervisor`]: floor views, observe, break-in.
+//! - [`supervisor`]: floor views, observe, break-in; [`transcripts`]: a room's or an
+//!   issue's conversation as JSON or Markdown.
+//! - [`issues`]: escalation, assignment and tier queues, conclusions.
 //! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
 
@@ -23,6 +25,7 @@ pub mod coalesce;
 pub mod dispatch;
 pub mod fanout;
 pub mod guests;
+pub mod issues;
 pub mod jobs;
 pub mod messages;
 pub mod robot_jobs;
@@ -31,6 +34,7 @@ pub mod rooms;
 pub mod session;
 pub mod sharing;
 pub mod supervisor;
+pub mod transcripts;
 pub mod users;
 
 use std::sync::Arc;
@@ -43,6 +47,7 @@ use crate::error::CoreResult;
 use crate::ids::UserId;
 use crate::limits::RateLimiter;
 use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Robots, Store};
+pub use issues::IssueCaps;
 pub use jobs::{Attempt, JobOutcome};
 pub use robot_jobs::RobotSettings;
 
@@ -96,6 +101,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
     pub robots: RobotSettings,
+    /// Open issues per employee, per tier (assignment on escalation).
+    pub issue_caps: IssueCaps,
 }
 
 /// The adapters behind the ports.

@@ -24,8 +24,8 @@ use tracing::{info, warn};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{MessageId, RoomId};
 use crate::model::{
-    AccountKind, ContentType, FORMS_DIAGNOSTICS_ROBOT, IssueBrief, Message, MessageStatus, RobotAnswer, RobotChunk,
-    RobotRequest, RoomConnection,
+    AccountKind, ContentType, FORMS_DIAGNOSTICS_ROBOT, IssueBrief, Message, MessageStatus,
+    RobotAnswer, RobotChunk, RobotRequest, RoomConnection,
 };
 use crate::policy;
 use crate::ports::PageQuery;
@@ -178,8 +178,8 @@ impl App {
                 )
                 .await?;
             let found = page.messages.iter().rev().find_map(|m| {
-                let diagnostics = m.author.id == FORMS_DIAGNOSTICS_ROBOT
-                    && m.status == MessageStatus::Complete;
+                let diagnostics =
+                    m.author.id == FORMS_DIAGNOSTICS_ROBOT && m.status == MessageStatus::Complete;
                 diagnostics
                     .then(|| m.data.as_ref()?.get("observations")?.as_array().cloned())
                     .flatten()
@@ -189,7 +189,10 @@ impl App {
                     .iter()
                     .filter_map(|o| match o {
                         Value::String(s) => Some(s.clone()),
-                        other => other.get("message").and_then(Value::as_str).map(str::to_string),
+                        other => other
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                     })
                     .collect();
                 return Ok(Some(texts));

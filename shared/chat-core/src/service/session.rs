@@ -178,6 +178,8 @@ impl App {
         info!(user_id = %user.identity.user_id, "connected");
         if !was_online {
             self.announce_presence(&user.identity.user_id).await;
+            // An employee coming online may take rooms waiting in their tier's queue.
+            self.assign_waiting_to(&user).await;
         }
         Ok(user)
     }

@@ -35,6 +35,7 @@ pub fn test_config() -> Config {
         allowed_origins: vec!["http://localhost:8080".into()],
         limits: Limits::default(),
         robots: crate::RobotSettings::default(),
+        issue_caps: crate::service::IssueCaps::default(),
     }
 }
 

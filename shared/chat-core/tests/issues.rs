@@ -1,0 +1,285 @@
+//! Issues on the in-memory adapters: escalation in the same room and in a new one,
+//! assignment and the tier queues, conclusions and read-only rooms.
+
+use chat_core::ids::ConnectionId;
+use chat_core::model::{Role, Tier};
+use chat_core::testkit::harness::{T1, T2, T3, TestApp};
+use serde_json::{Value, json};
+
+async fn room_with_guest(t: &TestApp, employee: &ConnectionId) -> (String, ConnectionId) {
+    let d = t
+        .ok(employee, "room.create", json!({"kind": "solo", "title": "Dana's form", "issue": {"title": "Form 42 will not submit", "customerName": "Dana"}}))
+        .await;
+    let room = d["room"]["id"].as_str().unwrap().to_string();
+    let d = t
+        .ok(
+            employee,
+            "room.inviteGuest",
+            json!({"roomId": room, "displayName": "Dana"}),
+        )
+        .await;
+    let (_, guest) = t
+        .guest_joins(d["inviteCode"].as_str().unwrap(), "Dana")
+        .await;
+    (room, guest)
+}
+
+fn member_ids(room: &Value) -> Vec<String> {
+    room["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn system_texts(frames: &[Value]) -> Vec<String> {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "message.created" && f["message"]["author"]["kind"] == "system")
+        .map(|f| f["message"]["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn escalation_in_the_same_room_goes_t1_t2_t3_and_stops() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    let carol = t.employee("carol", T3, &[]).await;
+    let ca = t.connect(&alice).await;
+    let _cb = t.connect(&bob).await;
+    let _cc = t.connect(&carol).await;
+    let (room, _guest) = room_with_guest(&t, &ca).await;
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false, "note": "needs logic help"}),
+        )
+        .await;
+    assert_eq!(d["issue"]["tier"], "T2");
+    assert!(
+        member_ids(&d["room"]).contains(&bob.identity.user_id.to_string()),
+        "bob (T2, online) invited"
+    );
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false}),
+        )
+        .await;
+    assert_eq!(d["issue"]["tier"], "T3");
+    assert!(member_ids(&d["room"]).contains(&carol.identity.user_id.to_string()));
+    assert_eq!(
+        t.refused(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false})
+        )
+        .await,
+        "conflict"
+    );
+    let events: Vec<&str> = d["issue"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["opened", "escalated", "assigned", "escalated", "assigned"]
+    );
+}
+
+#[tokio::test]
+async fn escalation_to_a_new_room_carries_the_guest_and_concludes_the_old_room() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    let ca = t.connect(&alice).await;
+    let _cb = t.connect(&bob).await;
+    let (old, guest) = room_with_guest(&t, &ca).await;
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": old, "newRoom": true}),
+        )
+        .await;
+    let new = d["room"]["id"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    let members = member_ids(&d["room"]);
+    assert_eq!(members.len(), 3, "alice, the guest and bob: {members:?}");
+    assert_eq!(d["issue"]["roomIds"].as_array().unwrap().len(), 2);
+    // The old room is concluded `escalated` and read-only; the guest's session now
+    // reaches the new room and not the old one.
+    let old_room = t.ok(&ca, "room.get", json!({"roomId": old})).await;
+    assert_eq!(old_room["room"]["status"], "concluded");
+    assert_eq!(old_room["room"]["conclusion"], "escalated");
+    assert_eq!(
+        t.refused(
+            &ca,
+            "message.send",
+            json!({"roomId": old, "clientMsgId": "x", "text": "hi"})
+        )
+        .await,
+        "conflict"
+    );
+    t.ok(
+        &guest,
+        "message.send",
+        json!({"roomId": new, "clientMsgId": "g1", "text": "still here"}),
+    )
+    .await;
+    assert_eq!(
+        t.refused(&guest, "history.get", json!({"roomId": old}))
+            .await,
+        "not_found"
+    );
+    let first = t.ok(&ca, "history.get", json!({"roomId": new})).await;
+    assert!(
+        first["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/supervisor/rooms/{old}/transcript"))
+    );
+}
+
+#[tokio::test]
+async fn with_nobody_available_the_room_waits_and_the_next_employee_to_connect_takes_it() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    let sam = t.employee("sam", T2, &[Role::Supervisor]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    t.events(&guest);
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false}),
+        )
+        .await;
+    assert!(d["room"]["waitingSince"].is_string(), "{}", d["room"]);
+    let told = system_texts(&t.events(&guest));
+    assert!(
+        told.iter().any(|s| s.contains("in the queue")),
+        "the guest is told: {told:?}"
+    );
+    let cs = t.connect(&sam).await;
+    let queues = t.app.supervisor_queues(&sam).await.unwrap();
+    let t2 = queues.queues.iter().find(|q| q.tier == Tier::T2).unwrap();
+    assert_eq!(t2.waiting, 0, "sam (T2) connected and took it");
+    let room_now = t.ok(&cs, "room.get", json!({"roomId": room})).await;
+    assert!(member_ids(&room_now["room"]).contains(&sam.identity.user_id.to_string()));
+    // Bob connecting later finds nothing waiting.
+    let cb = t.connect(&bob).await;
+    assert_eq!(
+        t.refused(&cb, "room.get", json!({"roomId": room})).await,
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn assignment_prefers_the_least_loaded_and_respects_the_cap() {
+    let mut config = chat_core::testkit::harness::test_config();
+    config.issue_caps = chat_core::service::IssueCaps {
+        t1: 8,
+        t2: 1,
+        t3: 3,
+    };
+    let t = TestApp::with_config(config);
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    let ca = t.connect(&alice).await;
+    let cb = t.connect(&bob).await;
+    // Bob already holds one open issue: at the T2 cap of 1.
+    t.ok(
+        &cb,
+        "room.create",
+        json!({"kind": "group", "title": "Bob's own"}),
+    )
+    .await;
+    let (room, _) = room_with_guest(&t, &ca).await;
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false}),
+        )
+        .await;
+    assert!(
+        !member_ids(&d["room"]).contains(&bob.identity.user_id.to_string()),
+        "bob is at his cap"
+    );
+    assert!(d["room"]["waitingSince"].is_string());
+}
+
+#[tokio::test]
+async fn conclusions_are_one_of_four_and_end_the_issue_with_its_last_room() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    assert_eq!(
+        t.refused(
+            &ca,
+            "issue.conclude",
+            json!({"roomId": room, "conclusion": "solved"})
+        )
+        .await,
+        "bad_request"
+    );
+    assert_eq!(
+        t.refused(
+            &guest,
+            "issue.conclude",
+            json!({"roomId": room, "conclusion": "resolved"})
+        )
+        .await,
+        "forbidden"
+    );
+    let d = t
+        .ok(
+            &ca,
+            "issue.conclude",
+            json!({"roomId": room, "conclusion": "resolved", "note": "cleared the cache"}),
+        )
+        .await;
+    assert_eq!(d["room"]["status"], "concluded");
+    assert_eq!(d["issue"]["status"], "concluded");
+    assert_eq!(d["issue"]["conclusion"], "resolved");
+    assert_eq!(
+        t.refused(
+            &ca,
+            "issue.conclude",
+            json!({"roomId": room, "conclusion": "unresolved"})
+        )
+        .await,
+        "conflict",
+        "exactly one conclusion"
+    );
+    assert_eq!(
+        t.refused(
+            &guest,
+            "message.send",
+            json!({"roomId": room, "clientMsgId": "late", "text": "hello?"})
+        )
+        .await,
+        "conflict"
+    );
+    let history = t.ok(&guest, "history.get", json!({"roomId": room})).await;
+    assert!(
+        history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"].as_str().unwrap().contains("has ended")),
+        "history stays readable"
+    );
+    let audit = t.store.audit_page(0, None, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.entry.action == "issue.conclude"));
+}
