@@ -11,6 +11,7 @@
 //! | `GET /supervisor/issues?tier=&status=` | [`App::supervisor_issues`] |
 //! | `GET /supervisor/issues/{issueId}/transcript?format=json\|markdown` | [`App::issue_transcript`] (employee members too) |
 //! | `GET /supervisor/queues` | [`App::supervisor_queues`] |
+//! | `GET /supervisor/csat` | [`App::supervisor_csat`] |
 //! | `GET /supervisor/audit?since=&limit=` | [`App::audit_log`] (admins too) |
 //!
 //! The handler only translates: bearer and query parameters → one core call → JSON, or
@@ -40,6 +41,7 @@ enum Route {
     Issues,
     IssueTranscript,
     Queues,
+    Csat,
     Audit,
 }
 
@@ -67,6 +69,7 @@ const ROUTES: &[RouteRow<Route>] = &[
         Route::IssueTranscript,
     ),
     ("/supervisor/queues", Method::GET, Route::Queues),
+    ("/supervisor/csat", Method::GET, Route::Csat),
     ("/supervisor/audit", Method::GET, Route::Audit),
 ];
 
@@ -127,6 +130,7 @@ async fn run(app: &App, route: Route, req: &Request) -> CoreResult<Reply> {
             json_reply(&app.supervisor_issues(&user, tier, status).await?)
         }
         Route::Queues => json_reply(&app.supervisor_queues(&user).await?),
+        Route::Csat => json_reply(&app.supervisor_csat(&user).await?),
         Route::Audit => {
             let since = req.query("since")?;
             let limit = req.query_parse::<usize>("limit")?;

@@ -283,3 +283,87 @@ async fn conclusions_are_one_of_four_and_end_the_issue_with_its_last_room() {
     let audit = t.store.audit_page(0, None, 100).await.unwrap();
     assert!(audit.iter().any(|e| e.entry.action == "issue.conclude"));
 }
+
+#[tokio::test]
+async fn a_guest_rates_a_concluded_room_once_within_the_window() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let sam = t.employee("sam", T2, &[Role::Supervisor]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    let rate = |rating: u8| json!({"roomId": room, "rating": rating, "comment": "thanks!"});
+    assert_eq!(
+        t.refused(&guest, "issue.rate", rate(5)).await,
+        "conflict",
+        "not concluded yet"
+    );
+    t.events(&guest);
+    t.ok(
+        &ca,
+        "issue.conclude",
+        json!({"roomId": room, "conclusion": "resolved"}),
+    )
+    .await;
+    assert!(
+        system_texts(&t.events(&guest))
+            .iter()
+            .any(|s| s.contains("Rate it from 1 to 5")),
+        "the guest is asked"
+    );
+    assert_eq!(
+        t.refused(&ca, "issue.rate", rate(5)).await,
+        "forbidden",
+        "employees do not rate"
+    );
+    assert_eq!(
+        t.refused(&guest, "issue.rate", rate(6)).await,
+        "bad_request"
+    );
+    t.ok(&guest, "issue.rate", rate(4)).await;
+    assert_eq!(
+        t.refused(&guest, "issue.rate", rate(5)).await,
+        "conflict",
+        "once per room"
+    );
+    let issues = t.app.supervisor_issues(&sam, None, None).await.unwrap();
+    let rated = serde_json::to_value(&issues.issues[0]).unwrap();
+    assert_eq!(rated["ratings"][0]["rating"], 4);
+    assert_eq!(rated["ratings"][0]["comment"], "thanks!");
+    let csat = serde_json::to_value(t.app.supervisor_csat(&sam).await.unwrap()).unwrap();
+    assert_eq!(csat["overall"], json!({"count": 1, "average": 4.0}));
+    assert_eq!(
+        csat["byTier"][0],
+        json!({"tier": "T1", "count": 1, "average": 4.0})
+    );
+    assert_eq!(
+        csat["byEmployee"][0]["userId"],
+        alice.identity.user_id.to_string()
+    );
+    assert_eq!(csat["byEmployee"][0]["displayName"], "ALICE");
+    assert!(
+        t.app.supervisor_csat(&alice).await.is_err(),
+        "supervisors only"
+    );
+}
+
+#[tokio::test]
+async fn a_rating_after_the_window_is_refused() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    t.ok(
+        &ca,
+        "issue.conclude",
+        json!({"roomId": room, "conclusion": "unresolved"}),
+    )
+    .await;
+    t.clock.advance(chrono::Duration::minutes(
+        chat_core::service::csat::RATING_WINDOW_MINUTES + 1,
+    ));
+    assert_eq!(
+        t.refused(&guest, "issue.rate", json!({"roomId": room, "rating": 2}))
+            .await,
+        "conflict"
+    );
+}

@@ -266,6 +266,19 @@ impl Fixture {
         }
     }
 
+    /// Alice concludes room `R` (`resolved`).
+    pub async fn conclude_room(&self) {
+        let alice = self.user(Actor::EmployeeMember);
+        let conn = self.t.connect(alice).await;
+        self.t
+            .ok(
+                &conn,
+                "issue.conclude",
+                json!({"roomId": self.room, "conclusion": "resolved"}),
+            )
+            .await;
+    }
+
     pub fn token(&self, actor: Actor) -> &str {
         self.tokens
             .iter()

@@ -28,6 +28,8 @@ pub struct Case {
     pub allow: &'static str,
     /// `Some(why)` while the feature is not built yet.
     pub pending: Option<&'static str>,
+    /// Room `R` is concluded (by Alice) before the call.
+    pub after_conclusion: bool,
 }
 
 impl Case {
@@ -43,6 +45,7 @@ fn ws(name: &'static str, allow: &'static str, fields: fn(&Fixture) -> Value) ->
         call: Call::Ws(fields),
         allow,
         pending: None,
+        after_conclusion: false,
     }
 }
 
@@ -62,6 +65,7 @@ fn http(
         },
         allow,
         pending: None,
+        after_conclusion: false,
     }
 }
 
@@ -78,12 +82,16 @@ fn with_body(mut case: Case, body: fn(&Fixture, Actor) -> Option<Value>, bearer:
     case
 }
 
+fn after_conclusion(mut case: Case) -> Case {
+    case.after_conclusion = true;
+    case
+}
+
 fn pending(mut case: Case, why: &'static str) -> Case {
     case.pending = Some(why);
     case
 }
 
-const ESCALATION: &str = "CSAT, with the rest of the escalation and conclusion issue";
 const FILES: &str = "files issue";
 
 fn room(f: &Fixture) -> Value {
@@ -196,14 +204,16 @@ pub fn all() -> Vec<Case> {
             "Y-------",
             |f| json!({"action": "issue.conclude", "roomId": f.room, "conclusion": "resolved"}),
         ),
-        pending(
-            ws(
-                "issue.rate",
-                "",
-                |f| json!({"action": "issue.rate", "roomId": f.room, "rating": 5}),
-            ),
-            ESCALATION,
+        ws(
+            "issue.rate (before the conclusion)",
+            "--------",
+            |f| json!({"action": "issue.rate", "roomId": f.room, "rating": 5}),
         ),
+        after_conclusion(ws(
+            "issue.rate (after the conclusion)",
+            "--Y-----",
+            |f| json!({"action": "issue.rate", "roomId": f.room, "rating": 5}),
+        )),
         ws(
             "supervisor.observe",
             "----Y---",
@@ -290,6 +300,9 @@ pub fn all() -> Vec<Case> {
         ),
         http("GET /supervisor/issues", "----Y---", "GET", |_| {
             "/supervisor/issues?tier=T1&status=open".into()
+        }),
+        http("GET /supervisor/csat", "----Y---", "GET", |_| {
+            "/supervisor/csat".into()
         }),
         http("GET /supervisor/queues", "----Y---", "GET", |_| {
             "/supervisor/queues".into()

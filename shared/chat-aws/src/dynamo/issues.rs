@@ -27,6 +27,8 @@ const STATUS: &str = "status";
 const CONCLUSION: &str = "conclusion";
 const ROOM_IDS: &str = "room_ids";
 const HISTORY: &str = "history";
+/// CSAT ratings, a JSON string like the history (absent when there are none).
+const RATINGS: &str = "ratings";
 const CREATED_AT: &str = "created_at";
 
 fn status_name(status: IssueStatus) -> &'static str {
@@ -71,6 +73,9 @@ pub(super) fn issue_item(issue: &Issue) -> CoreResult<Item> {
     let rooms = issue.room_ids.iter().map(|r| s(r.as_str())).collect();
     item.insert(ROOM_IDS.into(), AttributeValue::L(rooms));
     item.insert(HISTORY.into(), json(&issue.history)?);
+    if !issue.ratings.is_empty() {
+        item.insert(RATINGS.into(), json(&issue.ratings)?);
+    }
     item.insert(CREATED_AT.into(), s(keys::ts(&issue.created_at)));
     Ok(item)
 }
@@ -101,6 +106,10 @@ fn read_issue(item: &Item) -> CoreResult<Issue> {
         room_ids: read_room_ids(item)?,
         history: get_json(item, HISTORY)?,
         created_at: get_time(item, CREATED_AT)?,
+        ratings: match get_opt_s(item, RATINGS)? {
+            Some(_) => get_json(item, RATINGS)?,
+            None => Vec::new(),
+        },
     })
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{IssueId, RoomId};
+use crate::ids::{IssueId, RoomId, UserId};
 use crate::model::identity::Tier;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,4 +73,24 @@ pub struct Issue {
     pub room_ids: Vec<RoomId>,
     pub history: Vec<IssueEvent>,
     pub created_at: DateTime<Utc>,
+    /// Guests' satisfaction ratings, one per room at most (CSAT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+}
+
+/// A guest's rating of a concluded room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rating {
+    pub room_id: RoomId,
+    pub guest: UserId,
+    /// 1 (poor) to 5 (great).
+    pub rating: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The issue's tier when the room concluded.
+    pub tier: Tier,
+    /// The room's employees at the time: whom the rating is about.
+    pub employees: Vec<UserId>,
+    pub at: DateTime<Utc>,
 }

@@ -24,7 +24,7 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use connection::{Connection, RoomConnection};
 pub use identity::{AccountKind, Identity, IdentityView, Profile, Role, Tier, UserRecord};
 pub use invite::Invite;
-pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus};
+pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus, Rating};
 pub use message::{
     Author, AuthorKind, ContentType, Delivery, Message, MessageStatus, NewMessage, Visibility,
 };

@@ -53,6 +53,8 @@ pub enum ClientAction {
     IssueEscalate(IssueEscalate),
     #[serde(rename = "issue.conclude")]
     IssueConclude(IssueConclude),
+    #[serde(rename = "issue.rate")]
+    IssueRate(IssueRate),
 }
 
 impl ClientAction {
@@ -80,6 +82,7 @@ impl ClientAction {
             ClientAction::MessageShare(_) => "message.share",
             ClientAction::IssueEscalate(_) => "issue.escalate",
             ClientAction::IssueConclude(_) => "issue.conclude",
+            ClientAction::IssueRate(_) => "issue.rate",
         }
     }
 }
@@ -107,6 +110,7 @@ pub const ACTION_NAMES: &[&str] = &[
     "message.share",
     "issue.escalate",
     "issue.conclude",
+    "issue.rate",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -210,4 +214,12 @@ pub struct IssueConclude {
     pub room_id: RoomId,
     pub conclusion: crate::model::Conclusion,
     pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueRate {
+    pub room_id: RoomId,
+    pub rating: u8,
+    pub comment: Option<String>,
 }

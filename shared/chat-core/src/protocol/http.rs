@@ -191,3 +191,36 @@ pub struct IssueTranscriptResponse {
     pub issue: Issue,
     pub rooms: Vec<TranscriptSection>,
 }
+
+/// A number of ratings and their mean (`None` without ratings).
+#[derive(Debug, Clone, Serialize)]
+pub struct CsatAverage {
+    pub count: u32,
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CsatTier {
+    pub tier: Tier,
+    #[serde(flatten)]
+    pub average: CsatAverage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsatEmployee {
+    pub user_id: crate::ids::UserId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(flatten)]
+    pub average: CsatAverage,
+}
+
+/// `GET /supervisor/csat`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsatResponse {
+    pub overall: CsatAverage,
+    pub by_tier: Vec<CsatTier>,
+    pub by_employee: Vec<CsatEmployee>,
+}

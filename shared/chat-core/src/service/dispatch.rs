@@ -143,6 +143,7 @@ impl App {
             ClientAction::MessageShare(req) => self.message_share(&actor, req).await,
             ClientAction::IssueEscalate(req) => self.issue_escalate(&actor, req).await,
             ClientAction::IssueConclude(req) => self.issue_conclude(&actor, req).await,
+            ClientAction::IssueRate(req) => self.issue_rate(&actor, req).await,
         }
     }
 }

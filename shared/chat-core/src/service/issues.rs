@@ -136,11 +136,23 @@ impl App {
             issue.conclusion = Some(conclusion);
         }
         self.deps.store.save_issue(&issue).await?;
-        self.post_system(
-            &room,
-            format!("This conversation has ended: {}.", conclusion.as_str()),
-        )
-        .await?;
+        let has_guest = self
+            .deps
+            .store
+            .members(&room.id)
+            .await?
+            .iter()
+            .any(|m| m.kind == ParticipantKind::Guest);
+        let ask_rating = has_guest && conclusion != Conclusion::Escalated;
+        let text = if ask_rating {
+            format!(
+                "This conversation has ended: {}. How did we do? Rate it from 1 to 5.",
+                conclusion.as_str()
+            )
+        } else {
+            format!("This conversation has ended: {}.", conclusion.as_str())
+        };
+        self.post_system(&room, text).await?;
         self.broadcast_room_updated(&room).await?;
         self.broadcast_issue(&room.id, &issue).await;
         info!(room_id = %room.id, conclusion = conclusion.as_str(), "room concluded");

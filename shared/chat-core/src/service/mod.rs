@@ -15,13 +15,15 @@
 //! - [`sharing`]: `message.share`, the one way employees-only content reaches guests.
 //! - [`supervisor`]: floor views, observe, break-in; [`transcripts`]: a room's or an
 //!   issue's conversation as JSON or Markdown.
-//! - [`issues`]: escalation, assignment and tier queues, conclusions.
+//! - [`issues`]: escalation, assignment and tier queues, conclusions; [`csat`]: guests'
+//!   ratings and their averages.
 //! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
 
 pub mod admin;
 pub mod audit;
 pub mod coalesce;
+pub mod csat;
 pub mod dispatch;
 pub mod fanout;
 pub mod guests;

@@ -110,6 +110,7 @@ impl App {
                         note: None,
                     }],
                     created_at: now,
+                    ratings: Vec::new(),
                 };
                 (issue, true)
             }

@@ -138,6 +138,16 @@ pub fn issue(id: &str, room_ids: &[&str]) -> Issue {
             note: Some("from the contact form".to_string()),
         }],
         created_at: t0(),
+        // A rating, so every adapter's issue round trip covers them.
+        ratings: vec![crate::model::Rating {
+            room_id: rid(room_ids.first().copied().unwrap_or("room_1")),
+            guest: uid("usr_guest"),
+            rating: 4,
+            comment: Some("quick and kind".to_string()),
+            tier: Tier::T1,
+            employees: vec![uid("usr_alice")],
+            at: t0(),
+        }],
     }
 }
 
