@@ -367,3 +367,118 @@ async fn a_rating_after_the_window_is_refused() {
         "conflict"
     );
 }
+
+async fn room_status(t: &TestApp, employee: &ConnectionId, room: &str) -> (String, Value) {
+    let r = t.ok(employee, "room.get", json!({"roomId": room})).await;
+    (
+        r["room"]["status"].as_str().unwrap().to_string(),
+        r["room"]["conclusion"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_guest_who_stays_away_is_disengaged_and_one_who_returns_is_not() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    t.jobs.drain();
+    // Away, back within the timeout, then away again five minutes later.
+    t.app.disconnect(&guest).await.unwrap();
+    let first = t.jobs.drain();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        first[0].1,
+        std::time::Duration::from_secs(600),
+        "the timer is the timeout"
+    );
+    t.clock.advance(chrono::Duration::minutes(2));
+    let gina = t
+        .store
+        .user_by_id(&guest_id(&t, &room).await)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = t.connect(&gina).await;
+    t.clock.advance(chrono::Duration::minutes(3));
+    t.app.disconnect(&again).await.unwrap();
+    let second = t.jobs.drain();
+    t.clock.advance(chrono::Duration::minutes(5));
+    t.app
+        .run_job(&first[0].0, chat_core::Attempt::new(1, 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        room_status(&t, &ca, &room).await.0,
+        "open",
+        "the later absence is only 5 minutes old"
+    );
+    t.clock.advance(chrono::Duration::minutes(5));
+    t.app
+        .run_job(&second[0].0, chat_core::Attempt::new(1, 5))
+        .await
+        .unwrap();
+    let (status, conclusion) = room_status(&t, &ca, &room).await;
+    assert_eq!(
+        (status.as_str(), conclusion),
+        ("concluded", json!("guest-disengaged"))
+    );
+    // A redelivery changes nothing.
+    t.app
+        .run_job(&second[0].0, chat_core::Attempt::new(2, 5))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_guest_who_returns_in_time_keeps_the_room_open() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    t.jobs.drain();
+    t.app.disconnect(&guest).await.unwrap();
+    let gina = t
+        .store
+        .user_by_id(&guest_id(&t, &room).await)
+        .await
+        .unwrap()
+        .unwrap();
+    t.clock.advance(chrono::Duration::minutes(9));
+    let _back = t.connect(&gina).await;
+    t.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(t.run_jobs().await, 1);
+    assert_eq!(room_status(&t, &ca, &room).await.0, "open");
+}
+
+#[tokio::test]
+async fn a_guest_who_leaves_concludes_the_room_at_once() {
+    let t = TestApp::new();
+    let alice = t.employee("alice", T1, &[]).await;
+    let ca = t.connect(&alice).await;
+    let (room, guest) = room_with_guest(&t, &ca).await;
+    t.jobs.drain();
+    t.ok(&guest, "room.leave", json!({"roomId": room})).await;
+    let jobs = t.jobs.drain();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].1, std::time::Duration::ZERO);
+    t.app
+        .run_job(&jobs[0].0, chat_core::Attempt::new(1, 5))
+        .await
+        .unwrap();
+    let (status, conclusion) = room_status(&t, &ca, &room).await;
+    assert_eq!(
+        (status.as_str(), conclusion),
+        ("concluded", json!("guest-disengaged"))
+    );
+}
+
+async fn guest_id(t: &TestApp, room: &str) -> chat_core::ids::UserId {
+    let room = chat_core::ids::RoomId::parse(room.to_string()).unwrap();
+    let members = t.store.members(&room).await.unwrap();
+    let guest = members
+        .iter()
+        .find(|m| m.kind == chat_core::model::ParticipantKind::Guest)
+        .unwrap();
+    chat_core::ids::UserId::parse(guest.id.clone()).unwrap()
+}

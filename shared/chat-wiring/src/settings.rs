@@ -18,6 +18,7 @@
 //! | `CHAT_RATE_LIMIT` | `20` | actions/s per connection, burst 2×, `0` = off |
 //! | `CHAT_USER_RATE_LIMIT` | 2 × `CHAT_RATE_LIMIT` | actions/s per user across their connections, burst 2×, `0` = off |
 //! | `CHAT_MAX_SOCKETS_PER_USER` | `32` | open WebSockets per user, `0` = no cap |
+//! | `CHAT_GUEST_AWAY_SECONDS` | `600` | a guest disconnected this long has their room concluded `guest-disengaged` |
 //! | `CHAT_ISSUE_CAPS` | `8,5,3` | open issues one employee of T1, T2, T3 may hold (escalation assignment) |
 //!
 //! Robot and LLM variables are listed in [`crate::robot_settings`].
@@ -41,6 +42,8 @@ pub const RATE_LIMIT_VAR: &str = "CHAT_RATE_LIMIT";
 pub const USER_RATE_LIMIT_VAR: &str = "CHAT_USER_RATE_LIMIT";
 pub const MAX_SOCKETS_VAR: &str = "CHAT_MAX_SOCKETS_PER_USER";
 pub const ISSUE_CAPS_VAR: &str = "CHAT_ISSUE_CAPS";
+pub const GUEST_AWAY_VAR: &str = "CHAT_GUEST_AWAY_SECONDS";
+pub const DEFAULT_GUEST_AWAY_SECONDS: i64 = 600;
 
 pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
 pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
@@ -95,6 +98,8 @@ pub struct Settings {
     pub robots: RobotSetup,
     /// Open issues per employee by tier.
     pub issue_caps: IssueCaps,
+    /// How long a guest may stay disconnected before their room concludes.
+    pub guest_away: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -113,6 +118,7 @@ impl std::fmt::Debug for Settings {
             .field("max_sockets_per_user", &self.max_sockets_per_user)
             .field("robots", &self.robots)
             .field("issue_caps", &self.issue_caps)
+            .field("guest_away", &self.guest_away)
             .finish()
     }
 }
@@ -133,6 +139,7 @@ impl Default for Settings {
             max_sockets_per_user: DEFAULT_MAX_SOCKETS_PER_USER,
             robots: RobotSetup::default(),
             issue_caps: IssueCaps::default(),
+            guest_away: Duration::seconds(DEFAULT_GUEST_AWAY_SECONDS),
         }
     }
 }
@@ -212,6 +219,9 @@ impl Settings {
             };
             s.issue_caps = IssueCaps { t1, t2, t3 };
         }
+        if let Some(v) = get(GUEST_AWAY_VAR) {
+            s.guest_away = Duration::seconds(positive(GUEST_AWAY_VAR, &v)?);
+        }
         s.robots = RobotSetup::from_lookup(&get)?;
         Ok(s)
     }
@@ -244,6 +254,7 @@ impl Settings {
             limits,
             robots: self.robots.core_settings(),
             issue_caps: self.issue_caps,
+            guest_away: self.guest_away.to_std().unwrap_or(std::time::Duration::from_secs(600)),
         })
     }
 }

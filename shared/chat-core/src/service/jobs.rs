@@ -2,12 +2,10 @@
 //! delivered it (the SQS-triggered Lambda, the local gateway's in-process worker).
 //!
 //! - `RobotAnswer`: fills in a robot's response (`robot_jobs`).
-//! - `GuestAwayCheck`: no handler in this version (it arrives with conclusions); it is
-//!   acknowledged with [`JobOutcome::NoHandler`] and logged, so it is not retried
-//!   forever. The `match` stops compiling when a kind is added, so a new kind cannot be
-//!   forgotten here.
-
-use tracing::warn;
+//! - `GuestAwayCheck`: concludes a room whose guest left or stayed away (`guest_away`).
+//!
+//! The `match` stops compiling when a kind is added, so a new kind cannot be forgotten
+//! here.
 
 use crate::error::CoreResult;
 use crate::ports::Job;
@@ -18,7 +16,8 @@ use crate::service::App;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobOutcome {
     Done,
-    /// This version has no handler for the job's kind; it was logged and dropped.
+    /// This version has no handler for the job's kind; it was logged and dropped (kept
+    /// for kinds a newer version may queue while an older one still runs).
     NoHandler,
 }
 
@@ -64,10 +63,7 @@ impl App {
                 self.run_robot_answer(room_id, request_id, response_id, attempt)
                     .await
             }
-            Job::GuestAwayCheck { .. } => {
-                warn!(?job, "job dropped: this version has no handler for it");
-                Ok(JobOutcome::NoHandler)
-            }
+            Job::GuestAwayCheck { room_id, guest } => self.run_guest_away(room_id, guest).await,
         }
     }
 }

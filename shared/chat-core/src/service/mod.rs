@@ -8,7 +8,8 @@
 //! - [`users`]: `/me`, profile, the employee directory.
 //! - [`admin`]: the allowed-users list (shared by the admin CLI and admin routes), and
 //!   handing rooms over when an employee is cut off.
-//! - [`guests`]: invite codes and guest login.
+//! - [`guests`]: invite codes and guest login; [`guest_away`]: concluding rooms whose
+//!   guest left or stayed away.
 //! - [`jobs`]: what a worker does with a delivered background job.
 //! - [`robots`]: robot list, invite, remove, ask; [`robot_jobs`]: the answer job;
 //!   [`coalesce`]: cutting streamed text into few deltas.
@@ -26,6 +27,7 @@ pub mod coalesce;
 pub mod csat;
 pub mod dispatch;
 pub mod fanout;
+pub mod guest_away;
 pub mod guests;
 pub mod issues;
 pub mod jobs;
@@ -105,6 +107,9 @@ pub struct Config {
     pub robots: RobotSettings,
     /// Open issues per employee, per tier (assignment on escalation).
     pub issue_caps: IssueCaps,
+    /// How long a guest may stay disconnected before their room concludes
+    /// `guest-disengaged` (default 10 minutes).
+    pub guest_away: std::time::Duration,
 }
 
 /// The adapters behind the ports.

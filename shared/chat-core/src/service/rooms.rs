@@ -246,6 +246,12 @@ impl App {
         self.post_system(&room, format!("{} left", actor.profile.display_name))
             .await?;
         let view = self.broadcast_room_updated(&room).await?;
+        if actor.identity.is_guest() && room.status == crate::model::RoomStatus::Open {
+            // The guest left: the room concludes `guest-disengaged` (through the same
+            // job as a guest who stays away, so it happens once).
+            self.start_away_timer(&room.id, &actor.identity.user_id, std::time::Duration::ZERO)
+                .await?;
+        }
         Ok(json!({ "room": view }))
     }
 

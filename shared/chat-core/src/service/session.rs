@@ -7,7 +7,7 @@ use tracing::{debug, info, instrument};
 use crate::auth::secrets::{random_token, secret_hash};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ConnectionId, UserId};
-use crate::model::{Connection, Identity, UserRecord};
+use crate::model::{AccountKind, Connection, Identity, UserRecord};
 use crate::protocol::http::{LoginRequest, TicketResponse, TokenResponse};
 use crate::service::App;
 
@@ -180,6 +180,11 @@ impl App {
             self.announce_presence(&user.identity.user_id).await;
             // An employee coming online may take rooms waiting in their tier's queue.
             self.assign_waiting_to(&user).await;
+            if user.identity.kind == AccountKind::Guest {
+                if let Err(e) = self.guest_came_back(&user).await {
+                    tracing::warn!(error = %e, "a guest's return was not recorded");
+                }
+            }
         }
         Ok(user)
     }
@@ -220,6 +225,11 @@ impl App {
             .is_empty();
         if !still_online {
             self.announce_presence(&connection.user_id).await;
+            if connection.kind == AccountKind::Guest {
+                if let Some(guest) = self.deps.store.user_by_id(&connection.user_id).await? {
+                    self.guest_went_away(&guest).await?;
+                }
+            }
         }
         info!(user_id = %connection.user_id, "disconnected");
         Ok(())

@@ -36,6 +36,7 @@ pub fn test_config() -> Config {
         limits: Limits::default(),
         robots: crate::RobotSettings::default(),
         issue_caps: crate::service::IssueCaps::default(),
+        guest_away: std::time::Duration::from_secs(600),
     }
 }
 
