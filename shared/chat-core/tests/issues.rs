@@ -89,7 +89,15 @@ async fn escalation_in_the_same_room_goes_t1_t2_t3_and_stops() {
         .collect();
     assert_eq!(
         events,
-        ["opened", "escalated", "assigned", "escalated", "assigned"]
+        [
+            "opened",
+            "escalated",
+            "joined",
+            "assigned",
+            "escalated",
+            "joined",
+            "assigned"
+        ]
     );
 }
 

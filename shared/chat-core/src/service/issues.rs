@@ -201,7 +201,7 @@ impl App {
         };
         self.deps.store.save_issue(&issue).await?;
         let destination = self
-            .assign_or_queue(destination, assignee.as_ref(), target, &mut issue)
+            .assign_or_queue(destination, assignee.as_ref(), target)
             .await?;
         if req.new_room {
             self.conclude_room(
@@ -297,7 +297,6 @@ impl App {
         room: Room,
         assignee: Option<&UserRecord>,
         tier: Tier,
-        issue: &mut Issue,
     ) -> CoreResult<Room> {
         match assignee {
             Some(employee) => {
@@ -307,7 +306,7 @@ impl App {
                     tier.as_str()
                 );
                 let room = self.add_employee_member(room, employee, text).await?;
-                self.record_assignment(issue, employee).await?;
+                self.record_assignment(&room, employee).await?;
                 Ok(room)
             }
             None => {
@@ -328,14 +327,16 @@ impl App {
         }
     }
 
-    async fn record_assignment(&self, issue: &mut Issue, employee: &UserRecord) -> CoreResult<()> {
-        issue.history.push(IssueEvent {
-            at: self.deps.clock.now(),
-            event: "assigned".into(),
-            by: "system".into(),
-            note: Some(employee.identity.user_id.to_string()),
-        });
-        self.deps.store.save_issue(issue).await
+    /// Notes who was assigned, on a fresh read of the issue (the join itself was just
+    /// recorded by `add_employee_member`; writing back an older copy would lose it).
+    async fn record_assignment(&self, room: &Room, employee: &UserRecord) -> CoreResult<()> {
+        self.record_issue_event(
+            room,
+            "assigned",
+            "system",
+            Some(employee.identity.user_id.to_string()),
+        )
+        .await
     }
 
     /// An online, enabled employee of `tier`, not already in the room, with the fewest
@@ -430,7 +431,7 @@ impl App {
             if self.open_issue_count(&id.user_id).await? >= cap {
                 break;
             }
-            let mut issue = self.issue_of(&seen).await?;
+            let issue = self.issue_of(&seen).await?;
             if issue.tier != tier
                 || self
                     .deps
@@ -451,12 +452,34 @@ impl App {
                 tier.as_str()
             );
             let room = self.add_employee_member(claimed, employee, text).await?;
-            self.record_assignment(&mut issue, employee).await?;
+            self.record_assignment(&room, employee).await?;
             self.broadcast_room_updated(&room).await?;
+            let issue = self.issue_of(&room).await?;
             self.broadcast_issue(&room.id, &issue).await;
             info!(room_id = %room.id, user_id = %id.user_id, "waiting room assigned");
         }
         Ok(())
+    }
+
+    /// Appends one line to the history of `room`'s issue (the room id leads the note).
+    pub(crate) async fn record_issue_event(
+        &self,
+        room: &Room,
+        event: &str,
+        by: &str,
+        note: Option<String>,
+    ) -> CoreResult<()> {
+        let mut issue = self.issue_of(room).await?;
+        issue.history.push(IssueEvent {
+            at: self.deps.clock.now(),
+            event: event.to_string(),
+            by: by.to_string(),
+            note: Some(match note {
+                Some(n) => format!("{} {n}", room.id),
+                None => room.id.to_string(),
+            }),
+        });
+        self.deps.store.save_issue(&issue).await
     }
 
     async fn issue_of(&self, room: &Room) -> CoreResult<Issue> {

@@ -197,6 +197,8 @@ impl App {
         {
             Addition::Added => {
                 self.post_system(&room, announcement).await?;
+                self.record_issue_event(&room, "joined", employee.identity.user_id.as_str(), None)
+                    .await?;
             }
             Addition::AlreadyMember => {}
             Addition::GuestWithoutEmployee => {

@@ -60,6 +60,13 @@ impl App {
             created_at: self.deps.clock.now(),
         };
         let message = self.commit_and_announce(copy).await?;
+        self.record_issue_event(
+            &room,
+            "shared",
+            id.user_id.as_str(),
+            Some(format!("{} as {}", original.id, message.id)),
+        )
+        .await?;
         self.audit(
             id.user_id.as_str(),
             "message.share",

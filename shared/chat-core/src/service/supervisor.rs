@@ -196,6 +196,8 @@ impl App {
         policy::must_be_open(&room)?;
         let announcement = format!("{} (supervisor) joined", actor.profile.display_name);
         let room = self.add_employee_member(room, actor, announcement).await?;
+        self.record_issue_event(&room, "breakIn", actor.identity.user_id.as_str(), None)
+            .await?;
         self.audit(
             actor.identity.user_id.as_str(),
             "supervisor.break-in",
