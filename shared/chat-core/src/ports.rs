@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::CoreResult;
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
-    NewMessage, Profile, RobotChunk, RobotFailure, RobotInfo, RobotRequest, Room, RoomConnection,
-    RoomStatus, Tier, UserRecord,
+    AuditEntry, Connection, Identity, Invite, Issue, IssueEvent, IssueStatus, Member, Message,
+    NewAuditEntry, NewMessage, Profile, RobotChunk, RobotFailure, RobotInfo, RobotRequest, Room,
+    RoomConnection, RoomStatus, Tier, UserRecord,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -109,6 +109,14 @@ pub trait RoomStore: Send + Sync {
     async fn issue(&self, id: &IssueId) -> CoreResult<Option<Issue>>;
     /// Inserts or replaces an issue.
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()>;
+    /// Replaces an existing issue's tier, status, conclusion and ratings; never its
+    /// history or room list, which only grow (through `append_issue_event` and
+    /// `create_room`), so a writer holding an older copy cannot drop a line someone
+    /// else just added. Unknown issue → `NotFound`.
+    async fn update_issue(&self, issue: &Issue) -> CoreResult<()>;
+    /// Appends one line to an issue's history, atomically with respect to every other
+    /// append and update. Unknown issue → `NotFound`.
+    async fn append_issue_event(&self, issue: &IssueId, event: &IssueEvent) -> CoreResult<()>;
     /// Issues filtered by tier and status (`None` = any), newest first (ties: id
     /// descending).
     async fn list_issues(

@@ -254,7 +254,10 @@ impl Settings {
             limits,
             robots: self.robots.core_settings(),
             issue_caps: self.issue_caps,
-            guest_away: self.guest_away.to_std().unwrap_or(std::time::Duration::from_secs(600)),
+            guest_away: self
+                .guest_away
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(600)),
         })
     }
 }

@@ -171,3 +171,78 @@ impl DynamoStore {
             .collect()
     }
 }
+
+/// Rounds of an optimistic history append before giving up as `Unavailable`.
+const APPEND_ROUNDS: u32 = 16;
+
+impl DynamoStore {
+    /// Tier, status, conclusion and ratings; the history and room list stay as stored.
+    pub(super) async fn update_issue_fields(&self, issue: &Issue) -> CoreResult<()> {
+        let mut set = vec!["#tier = :tier", "#status = :status"];
+        let mut remove = Vec::new();
+        let mut values = vec![
+            (":tier", s(issue.tier.as_str())),
+            (":status", s(status_name(issue.status))),
+        ];
+        match issue.conclusion {
+            Some(c) => {
+                set.push("#conclusion = :conclusion");
+                values.push((":conclusion", s(c.as_str())));
+            }
+            None => remove.push("#conclusion"),
+        }
+        if issue.ratings.is_empty() {
+            remove.push("#ratings");
+        } else {
+            set.push("#ratings = :ratings");
+            values.push((":ratings", json(&issue.ratings)?));
+        }
+        let expression = super::requests::set_and_remove(&set, &remove);
+        self.update_existing(
+            issue_key(issue.id.as_str()),
+            &expression,
+            "attribute_exists(#pk)",
+            values,
+            "no such issue",
+        )
+        .await
+    }
+
+    /// Appends to the history, a JSON string: read it, write it back with the line
+    /// added on condition it is still what was read, and go again when another writer
+    /// got there first. No append is lost and none is doubled.
+    pub(super) async fn append_history(
+        &self,
+        id: &IssueId,
+        event: &chat_core::model::IssueEvent,
+    ) -> CoreResult<()> {
+        for attempt in 1..=APPEND_ROUNDS {
+            let item = ops::get_item(&self.client, &self.table, issue_key(id.as_str()))
+                .await?
+                .ok_or_else(|| CoreError::not_found("no such issue"))?;
+            let seen = get_s(&item, HISTORY)?.to_string();
+            let mut history: Vec<chat_core::model::IssueEvent> = get_json(&item, HISTORY)?;
+            history.push(event.clone());
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(issue_key(id.as_str())))
+                .update_expression("SET #history = :new")
+                .condition_expression("#history = :seen")
+                .set_expression_attribute_names(names(&["SET #history = :new", "#history = :seen"]))
+                .expression_attribute_values(":new", json(&history)?)
+                .expression_attribute_values(":seen", s(seen))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(e) if ops::is_condition_failed(&e) => ops::backoff(attempt.min(5)).await,
+                Err(e) => return Err(sdk_error("UpdateItem", e)),
+            }
+        }
+        Err(CoreError::Unavailable(
+            "the issue is too busy; try again shortly".into(),
+        ))
+    }
+}

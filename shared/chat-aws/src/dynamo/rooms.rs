@@ -17,7 +17,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use chat_core::ids::{IssueId, RoomId};
 use chat_core::model::{
-    Conclusion, Issue, IssueStatus, Member, ParticipantKind, Room, RoomKind, RoomStatus, Tier,
+    Conclusion, Issue, IssueEvent, IssueStatus, Member, ParticipantKind, Room, RoomKind,
+    RoomStatus, Tier,
 };
 use chat_core::ports::{Addition, Removal, RoomStore};
 use chat_core::{CoreError, CoreResult};
@@ -290,6 +291,14 @@ impl RoomStore for DynamoStore {
 
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()> {
         self.write_issue(issue).await
+    }
+
+    async fn update_issue(&self, issue: &Issue) -> CoreResult<()> {
+        self.update_issue_fields(issue).await
+    }
+
+    async fn append_issue_event(&self, issue: &IssueId, event: &IssueEvent) -> CoreResult<()> {
+        self.append_history(issue, event).await
     }
 
     async fn list_issues(

@@ -81,13 +81,14 @@ impl App {
             employees,
             at: now,
         });
-        issue.history.push(IssueEvent {
-            at: now,
-            event: "rated".into(),
-            by: id.user_id.to_string(),
-            note: Some(format!("{} {}/5", room.id, req.rating)),
-        });
-        self.deps.store.save_issue(&issue).await?;
+        self.deps.store.update_issue(&issue).await?;
+        self.record_issue_event(
+            &room,
+            "rated",
+            id.user_id.as_str(),
+            Some(format!("{}/5", req.rating)),
+        )
+        .await?;
         Ok(json!({}))
     }
 

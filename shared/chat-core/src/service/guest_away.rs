@@ -62,7 +62,7 @@ impl App {
         if room.status != RoomStatus::Open {
             return Ok(());
         }
-        let Some(mut issue) = self.deps.store.issue(&room.issue_id).await? else {
+        let Some(issue) = self.deps.store.issue(&room.issue_id).await? else {
             return Ok(());
         };
         if event == BACK
@@ -71,13 +71,8 @@ impl App {
             // A first connection, not a return.
             return Ok(());
         }
-        issue.history.push(IssueEvent {
-            at: self.deps.clock.now(),
-            event: event.to_string(),
-            by: guest.identity.user_id.to_string(),
-            note: Some(room.id.to_string()),
-        });
-        self.deps.store.save_issue(&issue).await
+        self.record_issue_event(&room, event, guest.identity.user_id.as_str(), None)
+            .await
     }
 
     /// The `GuestAwayCheck` job.

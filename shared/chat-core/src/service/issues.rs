@@ -111,16 +111,13 @@ impl App {
                 "the room changed meanwhile (concluded or claimed); reload it",
             ));
         }
+        let concluded = match &note {
+            Some(n) => format!("{}: {n}", conclusion.as_str()),
+            None => conclusion.as_str().to_string(),
+        };
+        self.record_issue_event(&room, "concluded", by, Some(concluded))
+            .await?;
         let mut issue = self.issue_of(&room).await?;
-        issue.history.push(IssueEvent {
-            at: self.deps.clock.now(),
-            event: "concluded".into(),
-            by: by.to_string(),
-            note: Some(match &note {
-                Some(n) => format!("{} {}: {n}", room.id, conclusion.as_str()),
-                None => format!("{} {}", room.id, conclusion.as_str()),
-            }),
-        });
         let mut all_concluded = true;
         for other in issue.room_ids.iter().filter(|r| **r != room.id) {
             let open = self
@@ -134,8 +131,8 @@ impl App {
         if all_concluded {
             issue.status = IssueStatus::Concluded;
             issue.conclusion = Some(conclusion);
+            self.deps.store.update_issue(&issue).await?;
         }
-        self.deps.store.save_issue(&issue).await?;
         let has_guest = self
             .deps
             .store
@@ -178,28 +175,23 @@ impl App {
                 "the issue is at T3, the highest tier; it cannot be escalated further",
             )
         })?;
-        let now = self.deps.clock.now();
         issue.tier = target;
-        issue.history.push(IssueEvent {
-            at: now,
-            event: "escalated".into(),
-            by: id.user_id.to_string(),
-            note: Some(match &note {
-                Some(n) => format!("to {}: {n}", target.as_str()),
-                None => format!("to {}", target.as_str()),
-            }),
-        });
+        self.deps.store.update_issue(&issue).await?;
+        let escalated = match &note {
+            Some(n) => format!("to {}: {n}", target.as_str()),
+            None => format!("to {}", target.as_str()),
+        };
+        self.record_issue_event(&room, "escalated", id.user_id.as_str(), Some(escalated))
+            .await?;
         let members = self.deps.store.members(&room.id).await?;
         let present: Vec<MemberId> = members.iter().map(|m| m.id.clone()).collect();
         let assignee = self.pick_assignee(target, &present).await?;
         let destination = if req.new_room {
-            let new_room = self.open_escalation_room(&room, actor, &members).await?;
-            issue.room_ids.push(new_room.id.clone());
-            new_room
+            // create_room adds the new room to the issue.
+            self.open_escalation_room(&room, actor, &members).await?
         } else {
             room.clone()
         };
-        self.deps.store.save_issue(&issue).await?;
         let destination = self
             .assign_or_queue(destination, assignee.as_ref(), target)
             .await?;
@@ -469,8 +461,7 @@ impl App {
         by: &str,
         note: Option<String>,
     ) -> CoreResult<()> {
-        let mut issue = self.issue_of(room).await?;
-        issue.history.push(IssueEvent {
+        let line = IssueEvent {
             at: self.deps.clock.now(),
             event: event.to_string(),
             by: by.to_string(),
@@ -478,8 +469,11 @@ impl App {
                 Some(n) => format!("{} {n}", room.id),
                 None => room.id.to_string(),
             }),
-        });
-        self.deps.store.save_issue(&issue).await
+        };
+        self.deps
+            .store
+            .append_issue_event(&room.issue_id, &line)
+            .await
     }
 
     async fn issue_of(&self, room: &Room) -> CoreResult<Issue> {

@@ -135,8 +135,12 @@ impl App {
                 .create_room(&room, &creator, Some(&issue))
                 .await?;
         } else {
+            // create_room appended the room to the issue; the history line is appended
+            // on its own, so nothing written meanwhile is lost.
             self.deps.store.create_room(&room, &creator, None).await?;
-            self.deps.store.save_issue(&issue).await?;
+            if let Some(added) = issue.history.last() {
+                self.deps.store.append_issue_event(&issue.id, added).await?;
+            }
         }
         info!(room_id = %room.id, issue_id = %issue.id, "room created");
         let view = self.room_view(&room).await?;

@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    AuditEntry, Connection, Identity, Invite, Issue, IssueStatus, Member, Message, NewAuditEntry,
-    NewMessage, ParticipantKind, Profile, Room, RoomConnection, RoomStatus, Tier, UserRecord,
+    AuditEntry, Connection, Identity, Invite, Issue, IssueEvent, IssueStatus, Member, Message,
+    NewAuditEntry, NewMessage, ParticipantKind, Profile, Room, RoomConnection, RoomStatus, Tier,
+    UserRecord,
 };
 use crate::policy::guest_never_alone;
 use crate::ports::{
@@ -267,6 +268,29 @@ impl RoomStore for MemoryStore {
 
     async fn save_issue(&self, issue: &Issue) -> CoreResult<()> {
         self.lock().issues.insert(issue.id.clone(), issue.clone());
+        Ok(())
+    }
+
+    async fn update_issue(&self, issue: &Issue) -> CoreResult<()> {
+        let mut s = self.lock();
+        let stored = s
+            .issues
+            .get_mut(&issue.id)
+            .ok_or_else(|| CoreError::not_found("no such issue"))?;
+        stored.tier = issue.tier;
+        stored.status = issue.status;
+        stored.conclusion = issue.conclusion;
+        stored.ratings = issue.ratings.clone();
+        Ok(())
+    }
+
+    async fn append_issue_event(&self, issue: &IssueId, event: &IssueEvent) -> CoreResult<()> {
+        self.lock()
+            .issues
+            .get_mut(issue)
+            .ok_or_else(|| CoreError::not_found("no such issue"))?
+            .history
+            .push(event.clone());
         Ok(())
     }
 

@@ -14,7 +14,8 @@ use chat_core::CoreError;
 use chat_core::CoreResult;
 use chat_core::ids::{IssueId, RoomId};
 use chat_core::model::{
-    Conclusion, Issue, IssueStatus, Member, ParticipantKind, Room, RoomKind, RoomStatus, Tier,
+    Conclusion, Issue, IssueEvent, IssueStatus, Member, ParticipantKind, Room, RoomKind,
+    RoomStatus, Tier,
 };
 use chat_core::policy::guest_never_alone;
 use chat_core::ports::{Addition, Removal, RoomStore};
@@ -357,6 +358,37 @@ impl RoomStore for SqliteStore {
         let row = IssueRow::new(issue)?;
         self.run("save issue", move |conn| write_issue(conn, &row))
             .await
+    }
+
+    async fn update_issue(&self, issue: &Issue) -> CoreResult<()> {
+        let changed = issue.clone();
+        self.run("update issue", move |conn| {
+            let tx = immediate(conn)?;
+            let mut stored = load_issue(&tx, changed.id.as_str())?
+                .ok_or_else(|| CoreError::not_found("no such issue"))?;
+            stored.tier = changed.tier;
+            stored.status = changed.status;
+            stored.conclusion = changed.conclusion;
+            stored.ratings = changed.ratings;
+            write_issue(&tx, &IssueRow::new(&stored)?)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_issue_event(&self, issue: &IssueId, event: &IssueEvent) -> CoreResult<()> {
+        let (id, event) = (issue.clone(), event.clone());
+        self.run("append issue event", move |conn| {
+            let tx = immediate(conn)?;
+            let mut stored = load_issue(&tx, id.as_str())?
+                .ok_or_else(|| CoreError::not_found("no such issue"))?;
+            stored.history.push(event);
+            write_issue(&tx, &IssueRow::new(&stored)?)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn list_issues(

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod connections;
 pub mod guests;
 pub mod invites;
+pub mod issue_history;
 pub mod issues;
 pub mod message_batches;
 pub mod messages;
@@ -67,6 +68,7 @@ where
             rooms::remove_member_never_leaves_a_guest_without_an_employee,
             rooms::save_issue_inserts_and_replaces,
             issues::list_issues_filters_by_tier_and_status_newest_first,
+            issue_history::an_update_keeps_lines_appended_since_the_read,
             messages::append_assigns_gapless_seqs_and_bumps_the_room,
             messages::append_to_a_missing_room_is_not_found,
             messages::resend_with_the_same_client_id_returns_the_original,
@@ -112,6 +114,9 @@ where
     eprintln!("contract store::room_claims::concurrent_claims_of_a_waiting_room_have_one_winner");
     let store = make().await;
     room_claims::concurrent_claims_of_a_waiting_room_have_one_winner(&[&store, &store]).await;
+    eprintln!("contract store::issue_history::concurrent_appends_all_land");
+    let store = make().await;
+    issue_history::concurrent_appends_all_land(&[&store, &store]).await;
     eprintln!("contract store::tickets::concurrent_takes_have_one_winner");
     let store = make().await;
     tickets::concurrent_takes_have_one_winner(&[&store, &store]).await;
