@@ -32,7 +32,8 @@ pub struct Options {
     pub backend: BackendChoice,
     /// Variables the gateway would read from its environment, as `(name, value)`;
     /// only the robot ones (`CHAT_ROBOT_TIMEOUT_SECONDS`, `CHAT_OFFLINE_PACE_MS`, …, see
-    /// `chat_wiring::robot_settings`) are applied. Empty: the defaults.
+    /// `chat_wiring::robot_settings`) and the issue ones (`CHAT_GUEST_AWAY_SECONDS`,
+    /// `CHAT_ISSUE_CAPS`) are applied. Empty: the defaults.
     pub env: Vec<(String, String)>,
 }
 
@@ -70,6 +71,11 @@ impl Options {
             };
             config.settings.robots = chat_wiring::robot_settings::RobotSetup::from_lookup(&lookup)
                 .unwrap_or_else(|e| panic!("gateway variables {:?}: {e}", self.env));
+            // The issue settings too (`CHAT_GUEST_AWAY_SECONDS`, `CHAT_ISSUE_CAPS`).
+            let parsed = chat_wiring::Settings::from_lookup(lookup)
+                .unwrap_or_else(|e| panic!("gateway variables {:?}: {e}", self.env));
+            config.settings.guest_away = parsed.guest_away;
+            config.settings.issue_caps = parsed.issue_caps;
         }
         config
     }
