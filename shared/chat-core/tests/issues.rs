@@ -490,3 +490,52 @@ async fn guest_id(t: &TestApp, room: &str) -> chat_core::ids::UserId {
         .unwrap();
     chat_core::ids::UserId::parse(guest.id.clone()).unwrap()
 }
+
+#[tokio::test]
+async fn an_employee_who_frees_a_slot_takes_the_next_waiting_room() {
+    let mut config = chat_core::testkit::harness::test_config();
+    config.issue_caps = chat_core::service::IssueCaps {
+        t1: 8,
+        t2: 1,
+        t3: 3,
+    };
+    let t = TestApp::with_config(config);
+    let alice = t.employee("alice", T1, &[]).await;
+    let bob = t.employee("bob", T2, &[]).await;
+    let ca = t.connect(&alice).await;
+    let cb = t.connect(&bob).await;
+    let own = t
+        .ok(
+            &cb,
+            "room.create",
+            json!({"kind": "group", "title": "Bob's own"}),
+        )
+        .await["room"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (room, _) = room_with_guest(&t, &ca).await;
+    let d = t
+        .ok(
+            &ca,
+            "issue.escalate",
+            json!({"roomId": room, "newRoom": false}),
+        )
+        .await;
+    assert!(
+        d["room"]["waitingSince"].is_string(),
+        "bob is at his cap of 1"
+    );
+    t.ok(
+        &cb,
+        "issue.conclude",
+        json!({"roomId": own, "conclusion": "resolved"}),
+    )
+    .await;
+    let now = t.ok(&cb, "room.get", json!({"roomId": room})).await;
+    assert!(
+        member_ids(&now["room"]).contains(&bob.identity.user_id.to_string()),
+        "bob took it"
+    );
+    assert!(now["room"]["waitingSince"].is_null());
+}

@@ -438,6 +438,46 @@ async fn a_guest_away_across_a_restart_is_still_disengaged() {
 }
 
 #[tokio::test]
+async fn a_guest_who_returns_across_a_restart_keeps_the_room() {
+    // As above, a short robot timeout keeps the AWS redelivery of the timer short.
+    let mut server = TestServer::start_with_env(&[
+        ("CHAT_GUEST_AWAY_SECONDS", "3"),
+        ("CHAT_ROBOT_TIMEOUT_SECONDS", "1"),
+    ])
+    .await;
+    let admin = server.login("admin").await;
+    let (alice_token, _, alice) = server.user("alice").await;
+    let (room, guest_token, _, guest) = room_with_guest(&server, &alice).await;
+    let issue_id = room_of(&alice, &room).await["issueId"]
+        .as_str()
+        .expect("issueId")
+        .to_string();
+    guest.close().await;
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while !history_events(&supervisor_issue(&server, &admin, &issue_id).await)
+        .iter()
+        .any(|e| e == "guest-away")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no guest-away recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(alice);
+    server.restart().await;
+    // Back within the timeout, on the restarted gateway.
+    let _guest = server.ws(&guest_token).await;
+    let alice = server.ws(&alice_token).await;
+    // Past the timeout, and past the slowest redelivery of the timer (see above).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let r = room_of(&alice, &room).await;
+    assert_eq!(r["status"], "open", "the guest came back in time: {r}");
+    let events = history_events(&supervisor_issue(&server, &admin, &issue_id).await);
+    assert!(events.iter().any(|e| e == "guest-back"), "{events:?}");
+}
+
+#[tokio::test]
 async fn a_guest_rates_a_concluded_room_once() {
     let server = TestServer::start().await;
     let admin = server.login("admin").await;
