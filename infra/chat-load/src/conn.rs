@@ -35,6 +35,38 @@ pub struct Health {
     pub closed_early: Option<String>,
 }
 
+/// A run's connection problems, for the report: a count and one line per problem.
+#[derive(Debug, Default)]
+pub struct ErrorTally {
+    pub count: u64,
+    pub lines: Vec<String>,
+}
+
+impl ErrorTally {
+    /// Adds connection `c`'s errors and, if it ended early, why.
+    pub fn add_connection(&mut self, c: usize, health: Health) {
+        self.count += health.error_count;
+        self.lines.extend(
+            health
+                .errors
+                .into_iter()
+                .map(|e| format!("connection {c}: {e}")),
+        );
+        if let Some(why) = health.closed_early {
+            self.count += 1;
+            self.lines.push(format!("connection {c}: {why}"));
+        }
+    }
+
+    /// Adds socket writes that failed.
+    pub fn add_write_errors(&mut self, failed: u64) {
+        if failed > 0 {
+            self.count += failed;
+            self.lines.push(format!("{failed} socket write(s) failed"));
+        }
+    }
+}
+
 impl Health {
     pub fn error(&mut self, text: String) {
         self.error_count += 1;

@@ -117,8 +117,8 @@ impl Report {
         let (mut missing, mut duplicates, mut unexpected) = (0u64, 0u64, 0u64);
         let (mut reply_samples, mut fanout_samples, mut echo_samples) =
             (Vec::new(), Vec::new(), Vec::new());
-        let (mut wrong_room, mut out_of_order, mut errors) = (0, 0, 0);
-        let mut error_lines = Vec::new();
+        let (mut wrong_room, mut out_of_order) = (0, 0);
+        let mut tally = crate::conn::ErrorTally::default();
         for (c, Finished { stats: s, health }) in stats.into_iter().enumerate() {
             for (idx, &count) in s.counts.iter().enumerate() {
                 // A refused message must reach no one; its refusal is counted as an error.
@@ -135,23 +135,10 @@ impl Report {
             echo_samples.extend(s.echo_to_reply);
             wrong_room += s.wrong_room;
             out_of_order += s.out_of_order;
-            errors += health.error_count;
-            error_lines.extend(
-                health
-                    .errors
-                    .into_iter()
-                    .map(|e| format!("connection {c}: {e}")),
-            );
-            if let Some(why) = health.closed_early {
-                errors += 1;
-                error_lines.push(format!("connection {c}: {why}"));
-            }
+            tally.add_connection(c, health);
         }
-        let write_errors = tracker.write_errors.load(Ordering::Relaxed);
-        if write_errors > 0 {
-            errors += write_errors;
-            error_lines.push(format!("{write_errors} socket write(s) failed"));
-        }
+        tally.add_write_errors(tracker.write_errors.load(Ordering::Relaxed));
+        let (errors, error_lines) = (tally.count, tally.lines);
         let complete: Vec<u64> = (0..sent)
             .filter(|&i| tracker.deliveries[i].load(Ordering::Relaxed) >= per_message)
             .map(|i| {

@@ -97,9 +97,8 @@ impl RobotReport {
         }
         let (mut push_sum, mut push_n, mut pushes_max) = (0u64, 0u64, 0u16);
         let (mut missing_finals, mut duplicate_finals) = (0u64, 0u64);
-        let (mut after_final, mut index_gaps, mut restarts, mut orphans, mut errors) =
-            (0, 0, 0, 0, 0);
-        let mut error_lines = Vec::new();
+        let (mut after_final, mut index_gaps, mut restarts, mut orphans) = (0, 0, 0, 0);
+        let mut tally = crate::conn::ErrorTally::default();
         for (c, Finished { stats: s, health }) in stats.into_iter().enumerate() {
             for i in 0..sent.min(s.finals.len()) {
                 let expected =
@@ -119,23 +118,10 @@ impl RobotReport {
             index_gaps += s.index_gaps;
             restarts += s.restarts;
             orphans += s.orphans;
-            errors += health.error_count;
-            error_lines.extend(
-                health
-                    .errors
-                    .into_iter()
-                    .map(|e| format!("connection {c}: {e}")),
-            );
-            if let Some(why) = health.closed_early {
-                errors += 1;
-                error_lines.push(format!("connection {c}: {why}"));
-            }
+            tally.add_connection(c, health);
         }
-        let write_errors = t.write_errors.load(Ordering::Relaxed);
-        if write_errors > 0 {
-            errors += write_errors;
-            error_lines.push(format!("{write_errors} socket write(s) failed"));
-        }
+        tally.add_write_errors(t.write_errors.load(Ordering::Relaxed));
+        let (errors, error_lines) = (tally.count, tally.lines);
         let completed = t.completed.load(Ordering::Relaxed);
         let window = t
             .last_final_at

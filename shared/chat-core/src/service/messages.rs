@@ -111,6 +111,16 @@ impl App {
 
     /// A message from the system, visible to everyone (joins, leaves, break-ins).
     pub(crate) async fn post_system(&self, room: &Room, text: String) -> CoreResult<Message> {
+        self.post_system_for(room, text, Visibility::Everyone).await
+    }
+
+    /// A message from the system for `visibility` (employees-only notes about robots).
+    pub(crate) async fn post_system_for(
+        &self,
+        room: &Room,
+        text: String,
+        visibility: Visibility,
+    ) -> CoreResult<Message> {
         let new = NewMessage {
             id: MessageId::parse(self.new_id("msg"))?,
             room_id: room.id.clone(),
@@ -119,7 +129,7 @@ impl App {
             content_type: ContentType::Chat,
             delivery: Delivery::Streaming,
             status: MessageStatus::Complete,
-            visibility: Visibility::Everyone,
+            visibility,
             text,
             data: None,
             reply_to: None,

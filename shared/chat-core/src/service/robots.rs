@@ -52,7 +52,8 @@ impl App {
         };
         if self.deps.store.add_member(&room.id, &member).await? == crate::ports::Addition::Added {
             let note = format!("{} invited {}", actor.profile.display_name, info.name);
-            self.post_internal(&room, note).await?;
+            self.post_system_for(&room, note, Visibility::Employees)
+                .await?;
         }
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
@@ -78,7 +79,8 @@ impl App {
         // Robots never count for "a guest is never alone", so this cannot strand one.
         self.deps.store.remove_member(&room.id, &req.robot).await?;
         let note = format!("{} removed {}", actor.profile.display_name, req.robot);
-        self.post_internal(&room, note).await?;
+        self.post_system_for(&room, note, Visibility::Employees)
+            .await?;
         let view = self.broadcast_room_updated(&room).await?;
         Ok(json!({ "room": view }))
     }
@@ -202,26 +204,6 @@ impl App {
                 .await
             }
         }
-    }
-
-    /// A note only employees see (robot arrivals and departures).
-    async fn post_internal(&self, room: &Room, text: String) -> CoreResult<Message> {
-        let new = NewMessage {
-            id: MessageId::parse(self.new_id("msg"))?,
-            room_id: room.id.clone(),
-            client_msg_id: None,
-            author: Author::system(),
-            content_type: ContentType::Chat,
-            delivery: Delivery::Streaming,
-            status: MessageStatus::Complete,
-            visibility: Visibility::Employees,
-            text,
-            data: None,
-            reply_to: None,
-            shared_from: None,
-            created_at: self.deps.clock.now(),
-        };
-        self.commit_and_announce(new).await
     }
 }
 
