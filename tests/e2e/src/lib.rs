@@ -27,6 +27,7 @@
 //! predicates and small action helpers below keep the tests short.
 
 pub mod floor;
+pub mod robot_helpers;
 pub mod server;
 pub mod tokens;
 pub mod ws;

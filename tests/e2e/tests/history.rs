@@ -1,6 +1,6 @@
 //! History paging both ways across more than one full page (PROTOCOL §3 `history.get`).
 
-use chat_e2e::{TestServer, Ws, create_room, seqs};
+use chat_e2e::{TestServer, Ws, create_room, error_code, invite_guest, send_message, seqs};
 use serde_json::{Value, json};
 
 /// More than the 200-message page limit.
@@ -166,4 +166,131 @@ async fn a_limit_over_200_is_a_bad_request() {
     alice
         .ok("history.get", json!({"roomId": room["id"], "limit": 200}))
         .await;
+}
+
+// ---- Transcripts: the supervisor's (and members') whole-history view (issue 13) ----
+
+/// `GET path` with `token`: status, `Content-Type` and the body as text.
+async fn get_text(server: &TestServer, token: &str, path: &str) -> (u16, String, String) {
+    let resp = reqwest::Client::new()
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("HTTP request failed");
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, content_type, resp.text().await.expect("a body"))
+}
+
+#[tokio::test]
+async fn transcripts_cover_every_room_of_an_issue_for_supervisors_and_members_only() {
+    let server = TestServer::start().await;
+    let sam = server.login("sam").await;
+    let sam_id = server.user_id(&sam).await;
+    let bob = server.login("bob").await;
+    let (alice_token, _, alice) = server.user("alice").await;
+    let room = create_room(&alice, "solo", "Transcribed").await;
+    let room_id = room["id"].as_str().expect("room id");
+    let issue_id = room["issueId"].as_str().expect("issue id");
+    let code = invite_guest(&alice, room_id).await;
+    let (guest_token, _, _, guest) = server.guest(&code, "John").await;
+    send_message(&guest, room_id, "g1", "hello\n# not a heading").await;
+    let note = alice
+        .ok(
+            "message.send",
+            json!({"roomId": room_id, "clientMsgId": "n", "text": "internal note", "visibility": "employees"}),
+        )
+        .await["message"]
+        .clone();
+    let second = alice
+        .ok(
+            "room.create",
+            json!({"kind": "group", "title": "Follow-up", "issueId": issue_id}),
+        )
+        .await["room"]
+        .clone();
+    let second_id = second["id"].as_str().expect("room id");
+    send_message(&alice, second_id, "s1", "in the second room").await;
+
+    // The issue as JSON: both rooms, every visibility, seq order.
+    let issue_path = format!("/supervisor/issues/{issue_id}/transcript");
+    let body = server.get_ok(&sam, &issue_path).await;
+    assert_eq!(body["issue"]["id"], issue_id, "{body}");
+    let rooms = body["rooms"].as_array().expect("rooms");
+    let ids: Vec<&Value> = rooms.iter().map(|r| &r["room"]["id"]).collect();
+    assert_eq!(ids, [&json!(room_id), &json!(second_id)], "{body}");
+    let first = &rooms[0]["messages"];
+    assert!(
+        first
+            .as_array()
+            .expect("messages")
+            .iter()
+            .any(|m| m["id"] == note["id"]),
+        "{body}"
+    );
+    let seqs = chat_e2e::seqs(first);
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "{body}");
+    assert!(
+        rooms[1]["messages"]
+            .to_string()
+            .contains("in the second room"),
+        "{body}"
+    );
+
+    // The room as Markdown.
+    let room_path = format!("/supervisor/rooms/{room_id}/transcript");
+    let (status, content_type, md) =
+        get_text(&server, &sam, &format!("{room_path}?format=markdown")).await;
+    assert_eq!(status, 200, "{md}");
+    assert_eq!(content_type, "text/markdown; charset=utf-8");
+    assert!(md.starts_with("# Transcript: Transcribed"), "{md}");
+    assert!(md.contains(" John** (guest): hello"), "{md}");
+    assert!(md.contains("\\# not a heading"), "{md}");
+    assert!(
+        md.contains("(employee, employees only): internal note"),
+        "{md}"
+    );
+    assert!(
+        server
+            .audit_entries(&sam, room_id, "transcript")
+            .await
+            .iter()
+            .any(|e| e["actor"] == sam_id.as_str()),
+        "a supervisor's transcript read is audited"
+    );
+
+    // Alice is a member; Bob is not (not found, as for no room); the guest never reads
+    // transcripts; a bad format is a bad request.
+    let (status, body) = server
+        .http("GET", &room_path, None, Some(&alice_token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for path in [&room_path, &issue_path] {
+        let (status, body) = server.http("GET", path, None, Some(&bob)).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (404, "not_found"),
+            "{path}: {body}"
+        );
+        let (status, body) = server.http("GET", path, None, Some(&guest_token)).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (403, "forbidden"),
+            "{path}: {body}"
+        );
+        let (status, body) = server
+            .http("GET", &format!("{path}?format=pdf"), None, Some(&sam))
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (400, "bad_request"),
+            "{path}: {body}"
+        );
+    }
 }
