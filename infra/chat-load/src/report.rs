@@ -307,15 +307,7 @@ impl Report {
             "cpu (cores busy)   gateway {gateway}, chat-load {:.2} during sending + drain",
             self.tool_cores
         );
-        for line in self.error_lines.iter().take(PRINTED_ERRORS) {
-            println!("error: {line}");
-        }
-        if self.error_lines.len() > PRINTED_ERRORS {
-            println!(
-                "error: … and {} more",
-                self.error_lines.len() - PRINTED_ERRORS
-            );
-        }
+        crate::report::print_error_lines(&self.error_lines);
         if self.pass() {
             println!(
                 "PASS {}: every connection got each of {} messages exactly once; history gapless",
@@ -340,5 +332,15 @@ impl Report {
             self.tool_cores,
             if self.pass() { "PASS" } else { "FAIL" }
         );
+    }
+}
+
+/// The first [`PRINTED_ERRORS`] error lines of a run, then how many more there were.
+pub(crate) fn print_error_lines(lines: &[String]) {
+    for line in lines.iter().take(PRINTED_ERRORS) {
+        println!("error: {line}");
+    }
+    if lines.len() > PRINTED_ERRORS {
+        println!("error: … and {} more", lines.len() - PRINTED_ERRORS);
     }
 }

@@ -10,9 +10,6 @@ use crate::conn::Finished;
 use crate::cpu::CpuWindow;
 use crate::stats::{Percentiles, per_second};
 
-/// Error lines printed at most.
-const PRINTED_ERRORS: usize = 10;
-
 pub struct RobotReport {
     label: String,
     robot: String,
@@ -301,15 +298,7 @@ impl RobotReport {
             "cpu (cores busy)   gateway {gateway}, chat-load {:.2} during asking + drain",
             self.tool_cores
         );
-        for line in self.error_lines.iter().take(PRINTED_ERRORS) {
-            println!("error: {line}");
-        }
-        if self.error_lines.len() > PRINTED_ERRORS {
-            println!(
-                "error: … and {} more",
-                self.error_lines.len() - PRINTED_ERRORS
-            );
-        }
+        crate::report::print_error_lines(&self.error_lines);
         let target = if self.first_delta_checked() {
             format!("first-delta p99 ≤ {} ms", self.first_delta_target_ms)
         } else {

@@ -1,6 +1,7 @@
-//! `append_messages`: several messages numbered in one transaction.
+//! Appending: one or several messages numbered in one transaction (`append_message` is
+//! a batch of one).
 //!
-//! The same scheme as `append_message` (see `messages.rs`), widened: read the room's
+//! The scheme of `messages.rs`'s module doc, for k messages: read the room's
 //! `last_seq` = n, then one transaction moves it to n + k on condition it is still n and
 //! puts messages n + 1 … n + k with their id pointers and client-id pointers (each on
 //! condition it does not exist). A robot request and its response therefore appear
@@ -17,11 +18,16 @@ use chat_core::{CoreError, CoreResult};
 use super::DynamoStore;
 use super::item::{get_n, n, s};
 use super::keys;
-use super::messages::{APPEND_ROUNDS, BACKOFF_CAP, message_item, seq_pointer};
+use super::messages::{message_item, seq_pointer};
 use super::ops;
 use super::requests::{TxOutcome, failed_condition, put, transact, update};
 use super::rooms::{LAST_SEQ, room_key};
 
+/// Rounds of trying again after losing a race. With many writers in one busy room each
+/// loses a few before its turn: 8 writers appending flat out needed at most 20.
+const APPEND_ROUNDS: u32 = 64;
+/// The longest pause between rounds, as an `ops::backoff` step: 80–160 ms.
+const BACKOFF_CAP: u32 = 5;
 /// Transaction item order: the room first, then per message its item, id pointer and
 /// (when it has one) client-id pointer.
 const ROOM_ITEM: usize = 0;

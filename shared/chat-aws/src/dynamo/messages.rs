@@ -10,7 +10,8 @@
 //! id pointer, and put the client-id pointer *on condition it does not exist*. So a seq
 //! is never issued without its message nor twice, messages appear in seq order, and a
 //! resend is refused by the same atomic step that would have numbered it (it then
-//! returns the original). A lost race re-reads n and tries again.
+//! returns the original). A lost race re-reads n and tries again. The code is in
+//! `message_batch.rs`: `append_message` is a batch of one.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -27,8 +28,7 @@ use super::item::{
 };
 use super::keys;
 use super::ops;
-use super::requests::{TxOutcome, failed_condition, names, put, set_and_remove, transact, update};
-use super::rooms::{LAST_SEQ, room_key};
+use super::requests::{names, set_and_remove};
 
 const MESSAGE_ID: &str = "message_id";
 const ROOM_ID: &str = "room_id";
@@ -47,15 +47,6 @@ const REPLY_TO: &str = "reply_to";
 const SHARED_FROM: &str = "shared_from";
 const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
-
-/// Rounds of trying again after losing a race. With many writers in one busy room each
-/// loses a few before its turn: 8 writers appending flat out needed at most 20.
-pub(super) const APPEND_ROUNDS: u32 = 64;
-/// The longest pause between rounds, as an `ops::backoff` step: 80–160 ms.
-pub(super) const BACKOFF_CAP: u32 = 5;
-/// Transaction item order in `append_message`.
-const ROOM_ITEM: usize = 0;
-const CLIENT_ID_ITEM: usize = 3;
 
 /// The wire name of a message enum (`employees`, `batch-delay`, …).
 fn wire_name<T: Serialize + std::fmt::Debug>(value: &T) -> CoreResult<String> {
@@ -165,102 +156,17 @@ impl DynamoStore {
             .map(read_message)
             .transpose()
     }
-
-    /// One attempt at numbering `m` as `last + 1`.
-    fn append_items(
-        &self,
-        m: &Message,
-        last: u64,
-    ) -> CoreResult<Vec<aws_sdk_dynamodb::types::TransactWriteItem>> {
-        let room = m.room_id.as_str();
-        let mut items = vec![
-            update(
-                &self.table,
-                room_key(room),
-                "SET #last_seq = :next, #last_message_at = :at",
-                Some("#last_seq = :last"),
-                vec![
-                    (":next", n(m.seq)),
-                    (":at", s(keys::ts(&m.created_at))),
-                    (":last", n(last)),
-                ],
-            )?,
-            put(
-                &self.table,
-                message_item(m)?,
-                Some("attribute_not_exists(#pk)"),
-            )?,
-            put(
-                &self.table,
-                seq_pointer(room, keys::message_id_sk(m.id.as_str()), m.seq),
-                None,
-            )?,
-        ];
-        if let Some(cmid) = &m.client_msg_id {
-            let sk = keys::client_msg_sk(&m.author.id, cmid.as_str());
-            items.push(put(
-                &self.table,
-                seq_pointer(room, sk, m.seq),
-                Some("attribute_not_exists(#pk)"),
-            )?);
-        }
-        Ok(items)
-    }
 }
 
 #[async_trait]
 impl MessageStore for DynamoStore {
     async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended> {
-        let room = message.room_id.as_str();
-        // The room as last seen: read, or handed back by the first lost race.
-        let mut seen = None;
-        for attempt in 1..=APPEND_ROUNDS {
-            let room_item = match seen.take() {
-                Some(item) => item,
-                None => ops::get_item(&self.client, &self.table, room_key(room))
-                    .await?
-                    .ok_or_else(|| CoreError::not_found("no such room"))?,
-            };
-            let last: u64 = get_n(&room_item, LAST_SEQ)?;
-            let numbered = message.clone().with_seq(last + 1);
-            let (codes, mut old) = match transact(self, self.append_items(&numbered, last)?).await?
-            {
-                TxOutcome::Committed => return Ok(Appended::Created(numbered)),
-                TxOutcome::Cancelled { codes, old } => (codes, old),
-            };
-            if let Some(cmid) = &message.client_msg_id
-                && failed_condition(&codes, CLIENT_ID_ITEM)
-            {
-                // A resend: the original holds the pointer.
-                let sk = keys::client_msg_sk(&message.author.id, cmid.as_str());
-                return match self.message_by_pointer(room, sk).await? {
-                    Some(original) => Ok(Appended::Existing(original)),
-                    None => Err(CoreError::Internal(
-                        "a clientMsgId pointer names no message".into(),
-                    )),
-                };
-            }
-            if failed_condition(&codes, ROOM_ITEM) {
-                // Lost the race: another append committed n + 1 (so our put of n + 1 is
-                // refused too). The refusal handed back the room as it is now: the
-                // first time, go again at once from it, without a read.
-                if attempt == 1 {
-                    seen = old.get_mut(ROOM_ITEM).and_then(Option::take);
-                    continue;
-                }
-            } else if !ops::is_transient_cancellation(&codes) {
-                return Err(CoreError::Internal(format!(
-                    "append_message: transaction refused unexpectedly: {codes:?}"
-                )));
-            }
-            // Busy room: a jittered pause so the losers spread out, then a fresh read
-            // (a snapshot from before the pause would be stale by then). The pause is
-            // capped, so an append that keeps losing is not starved by newcomers.
-            ops::backoff(attempt.min(BACKOFF_CAP)).await;
+        // A batch of one: the same transaction `append_message` has always sent (room
+        // counter, message, id pointer, client-id pointer), in one place.
+        match self.append_batch(std::slice::from_ref(message)).await? {
+            AppendedAll::Created(mut m) => Ok(Appended::Created(one(&mut m)?)),
+            AppendedAll::Existing(mut m) => Ok(Appended::Existing(one(&mut m)?)),
         }
-        Err(CoreError::Unavailable(
-            "the room is too busy; try again shortly".into(),
-        ))
     }
 
     async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll> {
@@ -362,4 +268,11 @@ impl MessageStore for DynamoStore {
         let sk = keys::client_msg_sk(author, client_msg_id.as_str());
         self.message_by_pointer(room.as_str(), sk).await
     }
+}
+
+/// The one message of a batch of one.
+fn one(messages: &mut Vec<Message>) -> CoreResult<Message> {
+    messages
+        .pop()
+        .ok_or_else(|| CoreError::Internal("an append of one message stored none".into()))
 }
