@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-functions=(fn-auth fn-supervisor-api fn-admin-api fn-ws-connect fn-ws-message fn-ws-disconnect fn-robot-worker)
+functions=(fn-auth fn-supervisor-api fn-admin-api fn-files fn-ws-connect fn-ws-message fn-ws-disconnect fn-robot-worker)
 cargo lambda build --release --arm64 --locked --output-format zip "${functions[@]/#/--package=}" >&2
 
 printf '| function | bootstrap (unzipped) | bootstrap.zip |\n|---|---|---|\n'

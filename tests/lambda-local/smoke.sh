@@ -23,7 +23,7 @@ source tests/lib/services.sh
 [ -f ../shared/acceptance/smoke.py ] || { echo "../shared/acceptance is not beside this checkout"; exit 1; }
 command -v cargo-lambda >/dev/null || { echo "cargo-lambda is missing: pip install cargo-lambda"; exit 1; }
 
-functions=(fn-auth fn-supervisor-api fn-admin-api fn-ws-connect fn-ws-message fn-ws-disconnect fn-robot-worker)
+functions=(fn-auth fn-supervisor-api fn-admin-api fn-files fn-ws-connect fn-ws-message fn-ws-disconnect fn-robot-worker)
 bin_dir=${BIN_DIR:-$PWD/target/debug}
 for b in chat-local "${functions[@]}"; do
   if [ ! -x "$bin_dir/$b" ]; then

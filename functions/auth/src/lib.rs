@@ -72,7 +72,7 @@ async fn run(app: &App, route: Route, req: &Request) -> CoreResult<Value> {
         }
         Route::Me => {
             let user = req.caller(app).await?;
-            to_json(&app.me(&user))
+            to_json(&app.me(&user).await?)
         }
         Route::Profile => {
             // Authenticate first: an anonymous caller learns nothing about the body.

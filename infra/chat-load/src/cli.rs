@@ -17,7 +17,8 @@ use clap::Parser;
 #[command(name = "chat-load", version)]
 pub struct Args {
     /// What to load: `send` = `message.send` with an exactly-once / gapless-seq check;
-    /// `robots` = `robot.ask` to --robot, timing the streamed answers (--messages asks).
+    /// `robots` = `robot.ask` to --robot, timing the streamed answers (--messages asks);
+    /// `files` = upload + complete of --messages files per --file-sizes, one at a time.
     #[arg(long, value_enum, default_value_t = Scenario::Send)]
     pub scenario: Scenario,
     /// Robot asked by `--scenario robots`; invited once into every room.
@@ -31,6 +32,9 @@ pub struct Args {
     /// cost one connection.
     #[arg(long, default_value_t = 20)]
     pub max_pushes_per_answer: u32,
+    /// `--scenario files`: file sizes in bytes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
+    pub file_sizes: Vec<usize>,
     /// Gateway base URL (loopback only): HTTP routes here, WebSocket at `<url>/ws`.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
@@ -107,6 +111,7 @@ pub struct Args {
 pub enum Scenario {
     Send,
     Robots,
+    Files,
 }
 
 impl Args {
@@ -144,6 +149,13 @@ impl Args {
         }
         if !(self.first_delta_p99_ms >= 0.0 && self.first_delta_p99_ms.is_finite()) {
             bail!("--first-delta-p99-ms must be a non-negative number");
+        }
+        if self
+            .file_sizes
+            .iter()
+            .any(|&s| s == 0 || s > 25 * 1024 * 1024)
+        {
+            bail!("--file-sizes must be 1..=26214400 bytes (the conversation class limit)");
         }
         if self.create_users == Some(0) {
             bail!("--create-users must be at least 1");

@@ -7,6 +7,7 @@
 mod cli;
 mod conn;
 mod cpu;
+mod files;
 mod plan;
 mod report;
 mod robots;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         match args.scenario {
             cli::Scenario::Send => run::run(args).await,
             cli::Scenario::Robots => robots::run(args).await,
+            cli::Scenario::Files => files::run(args).await,
         }
     });
     // Every task is bounded, but a socket task stuck in the kernel must not keep the

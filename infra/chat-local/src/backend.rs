@@ -24,6 +24,7 @@ use anyhow::Context;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use chat_aws::jobs::{Delivery, NOT_BEFORE_ATTRIBUTE};
 use chat_core::auth::PasswordHasher;
+use chat_core::blob_url::UrlSigner;
 use chat_core::ports::{Push, Robots, SystemClock, UlidGen};
 use chat_core::{App, Config, Deps};
 use chat_embedded::blobs::FolderBlobs;
@@ -49,22 +50,27 @@ async fn embedded_app(
     config: Config,
     push: Arc<dyn Push>,
     robots: Arc<dyn Robots>,
-) -> anyhow::Result<(Arc<App>, JobReceiver, SqliteStore)> {
+    blob_urls: Option<Arc<UrlSigner>>,
+) -> anyhow::Result<(Arc<App>, JobReceiver, SqliteStore, Arc<FolderBlobs>)> {
     let where_ = || format!("cannot open storage in {}", data_dir.display());
     let store = SqliteStore::open(&data_dir.join(DB_FILE)).with_context(where_)?;
-    let blobs = FolderBlobs::new(data_dir.join(BLOB_DIR)).with_context(where_)?;
+    let mut blobs = FolderBlobs::new(data_dir.join(BLOB_DIR)).with_context(where_)?;
+    if let Some(urls) = blob_urls {
+        blobs = blobs.with_urls(urls);
+    }
+    let blobs = Arc::new(blobs);
     let (job_queue, receiver) = jobs::durable_channel(&store).await.with_context(where_)?;
     let deps = Deps {
         store: Arc::new(store.clone()),
         push,
         jobs: Arc::new(job_queue),
-        blobs: Arc::new(blobs),
+        blobs: Arc::clone(&blobs) as Arc<dyn chat_core::ports::Blobs>,
         robots,
         clock: Arc::new(SystemClock),
         ids: Arc::new(UlidGen),
     };
     let app = App::new(deps, config, PasswordHasher::production())?;
-    Ok((Arc::new(app), receiver, store))
+    Ok((Arc::new(app), receiver, store, blobs))
 }
 
 /// The backend flags, shared by `serve` and `users`.
@@ -97,6 +103,9 @@ impl BackendChoice {
 
 /// An app for the gateway plus its running job worker (stopped by `stop`). With
 /// `lambda`, queued jobs go to the worker function rather than to this process's app.
+/// On the embedded backend, also the blob folder (its URLs signed by `blob_urls`, for
+/// the gateway to serve) and its sweeper, stopped by `stop` too.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn open_for_gateway(
     choice: &BackendChoice,
     data_dir: &Path,
@@ -104,8 +113,9 @@ pub(crate) async fn open_for_gateway(
     push: Arc<dyn Push>,
     robots: Arc<dyn Robots>,
     lambda: Option<LambdaInvoker>,
+    blob_urls: Arc<UrlSigner>,
     stop: watch::Receiver<bool>,
-) -> anyhow::Result<(Arc<App>, JoinHandle<()>)> {
+) -> anyhow::Result<(Arc<App>, JoinHandle<()>, Option<Arc<FolderBlobs>>)> {
     // A job is hidden this long once received: a little over the longest it may run,
     // so a gateway killed mid-answer gets the job back soon after it restarts.
     let answer_timeout = config.robots.answer_timeout;
@@ -117,7 +127,9 @@ pub(crate) async fn open_for_gateway(
                 "the local Lambda mode needs --backend aws: the functions run in other \
                  processes and cannot open this gateway's SQLite file"
             );
-            let (app, jobs, store) = embedded_app(data_dir, config, push, robots).await?;
+            let (app, jobs, store, blobs) =
+                embedded_app(data_dir, config, push, robots, Some(blob_urls)).await?;
+            crate::blob_routes::spawn_sweeper(Arc::clone(&blobs), stop.clone());
             // Sockets do not survive a restart: rows left by the last run would show
             // users online and waste pushes.
             let stale = store
@@ -129,7 +141,7 @@ pub(crate) async fn open_for_gateway(
             }
             drop(store);
             let worker = tokio::spawn(worker::run(Arc::clone(&app), jobs, stop));
-            Ok((app, worker))
+            Ok((app, worker, Some(blobs)))
         }
         Backend::Aws => {
             let clients = chat_wiring::aws::connect_or_provision(&choice.aws_env())
@@ -170,7 +182,7 @@ pub(crate) async fn open_for_gateway(
                     },
                 )),
             };
-            Ok((aws.app, worker))
+            Ok((aws.app, worker, None))
         }
     }
 }
@@ -213,7 +225,8 @@ pub(crate) async fn open_for_admin(
 ) -> anyhow::Result<Arc<App>> {
     match choice.backend {
         Backend::Embedded => {
-            let (app, jobs, store) = embedded_app(data_dir, config, push, robots).await?;
+            // No URL signer: admin commands hand out no upload or download URLs.
+            let (app, jobs, store, _) = embedded_app(data_dir, config, push, robots, None).await?;
             drop(jobs);
             drop(store);
             Ok(app)

@@ -130,6 +130,11 @@ pub struct ServeArgs {
     /// the functions as CHAT_WS_MANAGEMENT_ENDPOINT (local Lambda mode).
     #[arg(long, env = "CHAT_MANAGEMENT_ADDR", value_name = "ADDR")]
     pub management_addr: Option<SocketAddr>,
+    /// The origin clients reach this gateway at (e.g. https://chat.example:8443) when
+    /// it is not the listening address (a proxy, a container's port mapping): file
+    /// upload and download URLs start with it.
+    #[arg(long, env = "CHAT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +215,13 @@ impl ServeArgs {
             anyhow::bail!("--management-addr is for the local Lambda mode (--lambda-endpoint)");
         }
         config.management_key = env(MANAGEMENT_KEY_VAR).filter(|k| !k.trim().is_empty());
+        config.public_url = match self.public_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_string())
+            }
+            Some(url) => anyhow::bail!("--public-url {url:?} must start with http:// or https://"),
+        };
         Ok(config)
     }
 }
@@ -310,6 +322,23 @@ mod tests {
         let bad = env_of(&[("CHAT_RATE_LIMIT", "lots")]);
         let err = parse(&[]).unwrap().serve.settings(&bad).unwrap_err();
         assert!(err.to_string().contains("CHAT_RATE_LIMIT"), "{err}");
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_origin() {
+        let config = |args: &[&str]| {
+            parse(args)
+                .unwrap()
+                .serve
+                .to_config(PathBuf::from("d"), &no_env)
+        };
+        assert_eq!(config(&[]).unwrap().public_url, None);
+        let given = config(&["--public-url", "https://chat.example:8443/"]).unwrap();
+        assert_eq!(
+            given.public_url.as_deref(),
+            Some("https://chat.example:8443")
+        );
+        assert!(config(&["--public-url", "chat.example"]).is_err());
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct GatewayConfig {
     pub management_key: Option<String>,
     /// Slow-client limit on request headers (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
+    /// The origin clients reach this gateway at (`CHAT_PUBLIC_URL`), for the URLs it
+    /// hands out (file uploads and downloads); `None`: its own listening address.
+    pub public_url: Option<String>,
 }
 
 /// The local Lambda mode (`--lambda-endpoint`): the functions run as separate
@@ -75,6 +78,7 @@ impl GatewayConfig {
             lambda: None,
             management_key: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            public_url: None,
         }
     }
 

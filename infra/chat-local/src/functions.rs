@@ -29,6 +29,7 @@ pub enum Function {
     Auth,
     SupervisorApi,
     AdminApi,
+    Files,
     WsConnect,
     WsMessage,
     WsDisconnect,
@@ -36,10 +37,11 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 8] = [
         Function::Auth,
         Function::SupervisorApi,
         Function::AdminApi,
+        Function::Files,
         Function::WsConnect,
         Function::WsMessage,
         Function::WsDisconnect,
@@ -52,6 +54,7 @@ impl Function {
             Function::Auth => "fn-auth",
             Function::SupervisorApi => "fn-supervisor-api",
             Function::AdminApi => "fn-admin-api",
+            Function::Files => "fn-files",
             Function::WsConnect => "fn-ws-connect",
             Function::WsMessage => "fn-ws-message",
             Function::WsDisconnect => "fn-ws-disconnect",
@@ -177,7 +180,7 @@ impl Functions {
         }
     }
 
-    /// An HTTP API route's function (`Auth`, `SupervisorApi` or `AdminApi`).
+    /// An HTTP API route's function (`Auth`, `SupervisorApi`, `AdminApi` or `Files`).
     pub async fn http(
         &self,
         function: Function,
@@ -187,6 +190,7 @@ impl Functions {
             Functions::InProcess(app) => match function {
                 Function::SupervisorApi => fn_supervisor_api::handle(app, event).await,
                 Function::AdminApi => fn_admin_api::handle(app, event).await,
+                Function::Files => fn_files::handle(app, event).await,
                 Function::Auth => fn_auth::handle(app, event).await,
                 other => chat_http::error_response(&not_a_route(other)),
             },

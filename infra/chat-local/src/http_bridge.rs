@@ -31,10 +31,13 @@ use crate::server::Shared;
 pub(crate) const MAX_HTTP_BODY: usize = 1024 * 1024;
 
 /// The HTTP API's routes, as API Gateway has them: `ANY /prefix/{proxy+}` takes every
-/// method on every path below `/prefix/`; `$default` takes what no other route does.
+/// method on every path below `/prefix/`; `ANY /path` takes every method on exactly
+/// that path; `$default` takes what no other route does.
 const HTTP_ROUTES: &[(&str, Function)] = &[
     ("ANY /supervisor/{proxy+}", Function::SupervisorApi),
     ("ANY /admin/{proxy+}", Function::AdminApi),
+    ("ANY /files", Function::Files),
+    ("ANY /files/{proxy+}", Function::Files),
     ("$default", Function::Auth),
 ];
 
@@ -45,9 +48,14 @@ fn http_route(path: &str) -> (&'static str, Function, Option<&str>) {
         let Some(pattern) = key.strip_prefix("ANY ") else {
             return (key, *function, None);
         };
-        let prefix = pattern.trim_end_matches("{proxy+}");
-        if let Some(rest) = path.strip_prefix(prefix).filter(|r| !r.is_empty()) {
-            return (key, *function, Some(rest));
+        match pattern.strip_suffix("{proxy+}") {
+            Some(prefix) => {
+                if let Some(rest) = path.strip_prefix(prefix).filter(|r| !r.is_empty()) {
+                    return (key, *function, Some(rest));
+                }
+            }
+            None if path == pattern => return (key, *function, None),
+            None => {}
         }
     }
     ("$default", Function::Auth, None)
@@ -251,12 +259,22 @@ mod tests {
             http_route("/admin/users"),
             ("ANY /admin/{proxy+}", Function::AdminApi, Some("users"))
         );
+        assert_eq!(http_route("/files"), ("ANY /files", Function::Files, None));
+        assert_eq!(
+            http_route("/files/file_1/complete"),
+            (
+                "ANY /files/{proxy+}",
+                Function::Files,
+                Some("file_1/complete")
+            )
+        );
         for path in [
             "/auth/guest",
             "/me",
             "/supervisor",
             "/supervisor/",
             "/administrators",
+            "/filesystem",
         ] {
             assert_eq!(
                 http_route(path),

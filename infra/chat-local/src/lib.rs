@@ -16,6 +16,8 @@
 //!   binaries under `cargo lambda watch` through the Invoke API (`--lambda-endpoint`).
 //! - `ws`: `/ws` handshake (`$connect`), frames (`$default`), close (`$disconnect`).
 //! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
+//! - `blob_routes`: `PUT`/`GET /blobs/{token}`, the folder store's pre-signed URLs
+//!   (embedded backend), and its hourly sweeper.
 //! - [`secrets`]: the signing secret and management key kept in the data folder.
 //! - [`demo`]: the PROTOCOL §0 demo accounts.
 //! - [`backend`]: picks and assembles the adapters (embedded or AWS) and starts the
@@ -27,6 +29,7 @@
 mod accept;
 pub mod admin_cli;
 pub mod backend;
+mod blob_routes;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -21,6 +21,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use chat_core::ids::ConnectionId;
 use chat_core::{App, CoreError};
+use chat_embedded::blobs::FolderBlobs;
 use chat_embedded::push::ConnectionHub;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -32,7 +33,7 @@ use crate::config::GatewayConfig;
 use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SIGNING_KEY_FILE, MANAGEMENT_KEY_FILE};
-use crate::{backend, demo, http_bridge, management, ws};
+use crate::{backend, blob_routes, demo, http_bridge, management, ws};
 
 /// How long in-flight HTTP requests and open sockets get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -129,17 +130,30 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     origins.retain(|o| seen.insert(o.clone()));
     settings.allowed_origins = origins;
 
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    // Known only now: the address may have been port 0.
+    let public_origin = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{}", reachable(local_addr)));
+    let blob_urls = blob_routes::signer(&data_dir, &public_origin)?;
+
     let hub = Arc::new(ConnectionHub::new());
     let core_config = settings.core_config()?;
     let robots = settings.robots.registry().await?;
     let (stop_worker, stop_rx) = watch::channel(false);
-    let (app, worker) = backend::open_for_gateway(
+    let (app, worker, blobs) = backend::open_for_gateway(
         &config.backend,
         &data_dir,
         core_config,
         hub.clone(),
         robots,
         invoker.clone(),
+        blob_urls,
         stop_rx,
     )
     .await?;
@@ -165,7 +179,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     if let Some(listener) = management_listener {
         serve_management_api(listener, Arc::clone(&shared))?;
     }
-    let make_service = router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let make_service = router(shared, blobs).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
     // TCP_NODELAY, and a connection must start talking within the header timeout
     // (accept.rs); hyper then times the headers themselves.
@@ -191,11 +205,6 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
         anyhow::bail!("cannot serve on {local_addr}: {reason}");
     }
 
-    let scheme = if config.tls.is_some() {
-        "https"
-    } else {
-        "http"
-    };
     let addr_file = secrets::file(&data_dir, GATEWAY_ADDR_FILE);
     if let Err(e) = std::fs::write(
         &addr_file,
@@ -315,10 +324,15 @@ fn management_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
     )
 }
 
-fn router(shared: Arc<Shared>) -> Router {
-    management_routes(Router::new())
+fn router(shared: Arc<Shared>, blobs: Option<Arc<FolderBlobs>>) -> Router {
+    let mut routes = management_routes(Router::new())
         .route("/healthz", get(healthz))
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", get(ws::upgrade));
+    // The folder store's URLs; S3 serves its own.
+    if let Some(blobs) = blobs {
+        routes = routes.merge(blob_routes::routes(blobs));
+    }
+    routes
         .fallback(http_bridge::handle)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())

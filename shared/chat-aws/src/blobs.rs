@@ -2,24 +2,31 @@
 //!
 //! Each blob is one object under its key. `put` stores the content's hex sha256 as the
 //! object metadata `sha256`, so `head` answers size, type and hash with one
-//! `HeadObject`. An object uploaded through a pre-signed URL has no such metadata (the
-//! browser cannot know what to sign in advance); `head` then reads the object once and
-//! hashes it, so the upload can still be checked (DESIGN §3 "Files").
+//! `HeadObject`. An object uploaded through a pre-signed URL has no such metadata, but
+//! its upload signed a SHA-256 checksum that S3 verified and keeps: `head` asks for it
+//! in the same `HeadObject`. Only an object with neither is read and hashed. `copy`
+//! writes the `sha256` metadata onto the copy, so content copied out of an upload
+//! heads in one request too (DESIGN §3 "Files").
 //!
 //! Keys are opaque (the port's contract), limited only where S3 or URLs force it:
 //! non-empty, at most 1024 bytes, no control characters; and for pre-signed URLs, no
 //! `.`/`..` path segments, which HTTP clients resolve away before sending, so the
 //! request would name another object than the one signed.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use chat_core::ports::{BlobMeta, Blobs};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, ChecksumMode, CreateBucketConfiguration, MetadataDirective,
+};
+use chat_core::blob_url::{self, CHECKSUM_HEADER, CONTENT_TYPE_HEADER};
+use chat_core::ports::{BlobMeta, Blobs, DownloadOptions, PresignedRequest, UploadBinding};
 use chat_core::{CoreError, CoreResult};
+use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::clients::AwsClients;
@@ -67,43 +74,6 @@ impl S3Blobs {
         &self.bucket
     }
 
-    /// A URL that accepts one `PUT` of `key`'s content for `ttl` (at most 7 days). The
-    /// uploader must send the same `Content-Type`: it is part of the signature. Signed
-    /// locally; no request is made.
-    pub async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        ttl: Duration,
-    ) -> CoreResult<String> {
-        check_url_key(key)?;
-        let presigned = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .presigned(presigning(ttl)?)
-            .await
-            .map_err(|e| sdk_error("PutObject (presign)", e))?;
-        Ok(presigned.uri().to_string())
-    }
-
-    /// A URL that serves `key`'s content with `GET` for `ttl` (at most 7 days). Signed
-    /// locally; no request is made.
-    pub async fn presign_get(&self, key: &str, ttl: Duration) -> CoreResult<String> {
-        check_url_key(key)?;
-        let presigned = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .presigned(presigning(ttl)?)
-            .await
-            .map_err(|e| sdk_error("GetObject (presign)", e))?;
-        Ok(presigned.uri().to_string())
-    }
-
     /// The hex sha256 of `key`'s content, read in full; `None` if it is gone.
     async fn hash_content(&self, key: &str) -> CoreResult<Option<String>> {
         let Some(mut body) = self.get_stream(key).await? else {
@@ -115,6 +85,53 @@ impl S3Blobs {
             hasher.update(&chunk);
         }
         Ok(Some(hex::encode(hasher.finalize())))
+    }
+
+    /// `head`, plus the object's ETag (for a conditional copy).
+    ///
+    /// The hash comes from, in order: our `sha256` metadata (`put`, `copy`; a
+    /// pre-signed upload cannot set it, as S3 refuses unsigned `x-amz-*` headers); S3's own
+    /// SHA-256 checksum, which S3 verified against the body when a pre-signed upload
+    /// sent it (asked for with `ChecksumMode`, at no extra request); or, for an object
+    /// with neither, a full read.
+    async fn head_object(&self, key: &str) -> CoreResult<Option<(BlobMeta, Option<String>)>> {
+        let headed = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await;
+        let out = match headed {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
+            Err(e) => return Err(sdk_error("HeadObject", e)),
+        };
+        let known_hash = out
+            .metadata()
+            .and_then(|m| m.get(SHA256_METADATA))
+            .cloned()
+            .or_else(|| {
+                out.checksum_sha256()
+                    .and_then(blob_url::sha256_hex_of_checksum)
+            });
+        let sha256 = match known_hash {
+            Some(hash) => hash,
+            None => match self.hash_content(key).await? {
+                Some(hash) => hash,
+                None => return Ok(None),
+            },
+        };
+        let meta = BlobMeta {
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            content_type: out
+                .content_type()
+                .unwrap_or(DEFAULT_CONTENT_TYPE)
+                .to_string(),
+            sha256,
+        };
+        Ok(Some((meta, out.e_tag().map(str::to_string))))
     }
 
     async fn get_stream(&self, key: &str) -> CoreResult<Option<ByteStream>> {
@@ -133,9 +150,37 @@ impl S3Blobs {
     }
 }
 
-fn presigning(ttl: Duration) -> CoreResult<PresigningConfig> {
-    PresigningConfig::expires_in(ttl)
+/// Signing valid until `expires_at`. An expiry already past still signs, a URL that
+/// expired at that moment (as the other stores do), rather than failing.
+fn presigning(expires_at: DateTime<Utc>) -> CoreResult<PresigningConfig> {
+    let now = Utc::now();
+    let (start, ttl) = if expires_at > now {
+        (now, expires_at - now)
+    } else {
+        (expires_at - TimeDelta::seconds(1), TimeDelta::seconds(1))
+    };
+    let ttl = ttl
+        .to_std()
+        .map_err(|e| CoreError::bad_request(format!("pre-signed URL lifetime: {e}")))?;
+    PresigningConfig::builder()
+        .start_time(SystemTime::from(start))
+        .expires_in(ttl)
+        .build()
         .map_err(|e| CoreError::bad_request(format!("pre-signed URL lifetime: {e}")))
+}
+
+/// `x-amz-copy-source`: bucket and key, the key percent-encoded (every byte except
+/// unreserved characters and `/`), as S3 decodes it.
+fn copy_source(bucket: &str, key: &str) -> String {
+    let mut out = format!("{bucket}/");
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A key S3 can store.
@@ -207,35 +252,7 @@ impl Blobs for S3Blobs {
 
     async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>> {
         check_key(key)?;
-        let headed = self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await;
-        let out = match headed {
-            Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
-            Err(e) => return Err(sdk_error("HeadObject", e)),
-        };
-        let stored_hash = out.metadata().and_then(|m| m.get(SHA256_METADATA)).cloned();
-        let sha256 = match stored_hash {
-            Some(hash) => hash,
-            // Uploaded through a pre-signed URL: hash it once now.
-            None => match self.hash_content(key).await? {
-                Some(hash) => hash,
-                None => return Ok(None),
-            },
-        };
-        Ok(Some(BlobMeta {
-            size: out.content_length().unwrap_or(0).max(0) as u64,
-            content_type: out
-                .content_type()
-                .unwrap_or(DEFAULT_CONTENT_TYPE)
-                .to_string(),
-            sha256,
-        }))
+        Ok(self.head_object(key).await?.map(|(meta, _)| meta))
     }
 
     async fn delete(&self, key: &str) -> CoreResult<()> {
@@ -249,6 +266,105 @@ impl Blobs for S3Blobs {
             .await
             .map_err(|e| sdk_error("DeleteObject", e))?;
         Ok(())
+    }
+
+    /// `CopyObject`, with the metadata replaced so the copy always carries its type and
+    /// `sha256` (a pre-signed upload has no `sha256` metadata, and the copy would
+    /// otherwise not have S3's checksum either): one `HeadObject` of the source, then
+    /// the copy, on the condition that the source is still what was headed.
+    async fn copy(&self, from: &str, to: &str) -> CoreResult<bool> {
+        check_key(from)?;
+        check_key(to)?;
+        let Some((meta, etag)) = self.head_object(from).await? else {
+            return Ok(false);
+        };
+        let mut request = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(copy_source(&self.bucket, from))
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(&meta.content_type)
+            .metadata(SHA256_METADATA, &meta.sha256);
+        if let Some(etag) = etag {
+            request = request.copy_source_if_match(etag);
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Err(
+                CoreError::conflict(format!("blob {from:?} changed while it was being copied")),
+            ),
+            Err(e) => Err(sdk_error("CopyObject", e)),
+        }
+    }
+
+    /// A pre-signed `PutObject` with the length, type and SHA-256 checksum signed in,
+    /// so S3 itself refuses any other body. The client sends `Content-Length` itself
+    /// (HTTP clients always do) and the two headers returned.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        binding: &UploadBinding,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<PresignedRequest> {
+        check_url_key(key)?;
+        let checksum = blob_url::checksum_header_value(&binding.sha256)?;
+        let size = i64::try_from(binding.size)
+            .map_err(|_| CoreError::bad_request("upload size is too large"))?;
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_length(size)
+            .content_type(&binding.content_type)
+            .checksum_sha256(&checksum)
+            .presigned(presigning(expires_at)?)
+            .await
+            .map_err(|e| sdk_error("PutObject (presign)", e))?;
+        Ok(PresignedRequest {
+            url: presigned.uri().to_string(),
+            method: presigned.method().to_string(),
+            headers: BTreeMap::from([
+                (
+                    CONTENT_TYPE_HEADER.to_string(),
+                    binding.content_type.clone(),
+                ),
+                (CHECKSUM_HEADER.to_string(), checksum),
+            ]),
+        })
+    }
+
+    /// A pre-signed `GetObject` that overrides the response's type and disposition
+    /// (the same disposition the folder store sends) and forbids caching.
+    ///
+    /// S3 cannot add `X-Content-Type-Options: nosniff` (or a CSP) to a pre-signed
+    /// `GET`: it has no response override for them. The download is still an
+    /// attachment with a checked type, on the bucket's own origin.
+    async fn presign_download(
+        &self,
+        key: &str,
+        options: &DownloadOptions,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<String> {
+        check_url_key(key)?;
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(&options.content_type)
+            .response_content_disposition(blob_url::content_disposition(
+                &options.file_name,
+                options.inline,
+            ))
+            .response_cache_control("private, no-store")
+            .presigned(presigning(expires_at)?)
+            .await
+            .map_err(|e| sdk_error("GetObject (presign)", e))?;
+        Ok(presigned.uri().to_string())
     }
 }
 

@@ -1,14 +1,21 @@
 //! `S3Blobs` against S3 on a moto server: the `Blobs` contract, pre-signed upload and
-//! download over plain HTTP, key checks, request counts and bucket creation.
+//! download over plain HTTP, what the URLs sign, key checks, request counts and bucket
+//! creation.
+//!
+//! The refusals of a wrong body or an expired URL are not tested here: real S3 enforces
+//! the signed length, type, checksum and expiry, but moto does not.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use chat_aws::AwsClients;
 use chat_aws::blobs::{S3Blobs, ensure_bucket};
 use chat_aws::testkit::{clients, unique_target};
 use chat_core::CoreError;
-use chat_core::ports::Blobs;
-use chat_core::testkit::contract::blobs::run_all;
+use chat_core::blob_url::content_disposition;
+use chat_core::ports::{Blobs, DownloadOptions, PresignedRequest, UploadBinding};
+use chat_core::testkit::contract::blobs::{BlobTransfer, run_all, run_transfers};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 async fn fresh_bucket(label: &str) -> AwsClients {
@@ -25,68 +32,175 @@ async fn s3_blobs_meet_the_blobs_contract() {
     run_all(|| async { S3Blobs::from_clients(&fresh_bucket("blobs-contract").await) }).await;
 }
 
+/// Pre-signed requests sent over HTTP, as a browser sends them.
+struct Http {
+    blobs: S3Blobs,
+    client: reqwest::Client,
+}
+
+#[async_trait]
+impl BlobTransfer for Http {
+    fn blobs(&self) -> &dyn Blobs {
+        &self.blobs
+    }
+
+    async fn upload(&self, request: &PresignedRequest, body: Vec<u8>) -> (u16, String) {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
+        let mut builder = self.client.request(method, &request.url).body(body);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    async fn download(&self, url: &str) -> (u16, BTreeMap<String, String>, Vec<u8>) {
+        let response = self.client.get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// moto ignores `response-content-type` and `response-content-disposition`;
+    /// [`download_urls_override_type_disposition_and_caching`] checks the URL asks.
+    fn serves_requested_headers(&self) -> bool {
+        false
+    }
+}
+
 #[tokio::test]
-async fn a_presigned_put_then_get_round_trips_over_http() {
-    let clients = fresh_bucket("blobs-presign").await;
+async fn s3_blob_urls_meet_the_transfer_contract_over_http() {
+    run_transfers(|| async {
+        Http {
+            blobs: S3Blobs::from_clients(&fresh_bucket("blobs-transfer").await),
+            client: reqwest::Client::new(),
+        }
+    })
+    .await;
+}
+
+fn in_ten_minutes() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::minutes(10)
+}
+
+/// The query parameter `name` of `url`, decoded.
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+#[tokio::test]
+async fn upload_urls_sign_length_type_and_checksum() {
+    let clients = fresh_bucket("blobs-signed").await;
     let blobs = S3Blobs::from_clients(&clients);
-    let key = "files/file_01/photo.png";
-    let content: Vec<u8> = (0..=255u8).cycle().take(5_000).collect();
     clients.counter.take();
-
-    let put_url = blobs
-        .presign_put(key, "image/png", Duration::from_secs(300))
+    let body = b"signed content";
+    let binding = UploadBinding {
+        size: body.len() as u64,
+        content_type: "text/plain".into(),
+        sha256: hex::encode(Sha256::digest(body)),
+    };
+    let request = blobs
+        .presign_upload("uploads/file_1", &binding, in_ten_minutes())
         .await
         .unwrap();
-    let get_url = blobs
-        .presign_get(key, Duration::from_secs(300))
-        .await
-        .unwrap();
-    // Presigning runs the SDK's pipeline up to signing, which the request counter
-    // sees, but sends nothing.
-    let counts = clients.counter.take();
-    assert!(
-        counts
-            .keys()
-            .all(|k| k == "S3.PutObject" || k == "S3.GetObject"),
-        "{counts:?}"
-    );
-    assert!(
-        !put_url.to_ascii_lowercase().contains("x-amz-checksum"),
-        "no checksum of an empty body is signed into the upload URL: {put_url}"
-    );
-
-    let http = reqwest::Client::new();
-    let uploaded = http
-        .put(&put_url)
-        .header("content-type", "image/png")
-        .body(content.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        uploaded.status().is_success(),
-        "PUT: {}",
-        uploaded.text().await.unwrap_or_default()
-    );
-    let downloaded = http.get(&get_url).send().await.unwrap();
-    assert!(
-        downloaded.status().is_success(),
-        "GET: {}",
-        downloaded.status()
-    );
-    assert_eq!(downloaded.bytes().await.unwrap().as_ref(), &content[..]);
-
-    // Uploaded without our metadata: `head` still reports the content's hash.
-    clients.counter.take();
-    let meta = blobs.head(key).await.unwrap().expect("the upload is there");
-    assert_eq!(meta.size, content.len() as u64);
-    assert_eq!(meta.content_type, "image/png");
-    assert_eq!(meta.sha256, hex::encode(Sha256::digest(&content)));
-    let counts = clients.counter.take();
+    // What S3 checks is what was signed: with these in the signature, S3 refuses a
+    // body of another length, type or content (moto does not enforce it).
+    let signed = query_param(&request.url, "X-Amz-SignedHeaders").expect("a SigV4 URL");
+    // Exactly these: any other signed header would be one the client does not know
+    // to send, and S3 would refuse the upload.
     assert_eq!(
-        counts.values().sum::<u64>(),
-        2,
-        "a browser upload's head costs a HeadObject and one read: {counts:?}"
+        signed, "content-length;content-type;host;x-amz-checksum-sha256",
+        "length, type and checksum are signed"
+    );
+    let expires: i64 = query_param(&request.url, "X-Amz-Expires")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (598..=600).contains(&expires),
+        "valid until the given time: {expires}"
+    );
+    let counts = clients.counter.take();
+    assert!(
+        counts.keys().all(|k| k == "S3.PutObject"),
+        "nothing is sent: {counts:?}"
+    );
+
+    // An uploaded object has S3's checksum, not our metadata: `head` reads it in the
+    // same request; `copy` writes our metadata onto the copy.
+    let (status, text) = Http {
+        blobs: blobs.clone(),
+        client: reqwest::Client::new(),
+    }
+    .upload(&request, body.to_vec())
+    .await;
+    assert_eq!(status, 200, "{text}");
+    clients.counter.take();
+    let meta = blobs.head("uploads/file_1").await.unwrap().unwrap();
+    assert_eq!(meta.sha256, binding.sha256);
+    assert_eq!(meta.content_type, "text/plain");
+    let head_cost = clients.counter.take().values().sum::<u64>();
+    assert!(
+        head_cost <= 2,
+        "a HeadObject, and a read only without S3's checksum"
+    );
+
+    assert!(
+        blobs
+            .copy("uploads/file_1", "files/temporary/x y ü")
+            .await
+            .unwrap()
+    );
+    clients.counter.take();
+    assert_eq!(
+        blobs.head("files/temporary/x y ü").await.unwrap(),
+        Some(meta)
+    );
+    assert_eq!(
+        clients.counter.take().values().sum::<u64>(),
+        1,
+        "a copy heads in one request"
+    );
+    assert!(
+        !blobs
+            .copy("uploads/none", "files/temporary/z")
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn download_urls_override_type_disposition_and_caching() {
+    let clients = fresh_bucket("blobs-download").await;
+    let blobs = S3Blobs::from_clients(&clients);
+    let options = DownloadOptions {
+        file_name: "rapport été.pdf".into(),
+        content_type: "application/pdf".into(),
+        inline: false,
+    };
+    let url = blobs
+        .presign_download("files/conversation/k", &options, in_ten_minutes())
+        .await
+        .unwrap();
+    assert_eq!(
+        query_param(&url, "response-content-disposition"),
+        Some(content_disposition("rapport été.pdf", false))
+    );
+    assert_eq!(
+        query_param(&url, "response-content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert_eq!(
+        query_param(&url, "response-cache-control").as_deref(),
+        Some("private, no-store")
     );
 }
 
@@ -138,32 +252,45 @@ async fn dot_segments_cannot_be_presigned() {
     let clients = fresh_bucket("blobs-dots").await;
     let blobs = S3Blobs::from_clients(&clients);
     for key in ["../outside", "a/../b", "./a", "a/."] {
+        let binding = UploadBinding {
+            size: 1,
+            content_type: "text/plain".into(),
+            sha256: hex::encode(Sha256::digest(b"x")),
+        };
         let err = blobs
-            .presign_put(key, "text/plain", Duration::from_secs(60))
+            .presign_upload(key, &binding, in_ten_minutes())
             .await
             .unwrap_err();
         assert!(matches!(err, CoreError::BadRequest(_)), "{key:?}: {err:?}");
         let err = blobs
-            .presign_get(key, Duration::from_secs(60))
+            .presign_download(key, &options(), in_ten_minutes())
             .await
             .unwrap_err();
         assert!(matches!(err, CoreError::BadRequest(_)), "{key:?}: {err:?}");
     }
     assert!(
         blobs
-            .presign_get("a..b/c.d", Duration::from_secs(60))
+            .presign_download("a..b/c.d", &options(), in_ten_minutes())
             .await
             .is_ok(),
         "dots inside a segment are fine"
     );
     let err = blobs
-        .presign_get("k", Duration::from_secs(8 * 24 * 3600))
+        .presign_download("k", &options(), Utc::now() + chrono::Duration::days(8))
         .await
         .unwrap_err();
     assert!(
         matches!(err, CoreError::BadRequest(_)),
         "S3 signs for 7 days at most: {err:?}"
     );
+}
+
+fn options() -> DownloadOptions {
+    DownloadOptions {
+        file_name: "x.txt".into(),
+        content_type: "text/plain".into(),
+        inline: false,
+    }
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@
 use chat_aws::dynamo::{DynamoStore, schema};
 use chat_aws::testkit;
 use chat_core::ports::Store;
-use chat_core::testkit::contract::store::{self, audit, guests, invites, messages, rooms, tickets};
+use chat_core::testkit::contract::store::{
+    self, audit, files, guests, invites, messages, rooms, tickets,
+};
 
 async fn fresh_store() -> DynamoStore {
     two_handles().await.0
@@ -51,4 +53,5 @@ races!(
     tickets::concurrent_takes_have_one_winner,
     invites::concurrent_invite_takes_have_one_winner,
     audit::concurrent_audit_appends_are_gapless,
+    files::concurrent_completions_have_one_winner,
 );

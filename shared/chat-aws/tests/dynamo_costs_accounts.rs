@@ -1,5 +1,5 @@
 //! What the accounts half of the DynamoDB store costs (users, tickets, invites,
-//! audit): the requests each call sends, pinned as `docs/dynamodb.md` states them. (The
+//! audit, and the file records): the requests each call sends, pinned as `docs/dynamodb.md` states them. (The
 //! behaviour is the `Store` contract, in `dynamo_contract.rs`.)
 
 use chat_aws::dynamo::{DynamoStore, schema};
@@ -86,4 +86,41 @@ async fn each_accounts_call_sends_the_documented_requests() {
     sent(&[("Query", 1)], "audit_page with since");
     assert!(store.audit_page(0, None, 0).await.expect("page").is_empty());
     sent(&[], "audit_page with limit 0");
+}
+
+/// The file record calls: one request each, refused conditions included.
+#[tokio::test]
+async fn each_file_call_sends_one_request() {
+    use chat_core::model::FileStatus;
+    use chat_core::ports::FileStore;
+    use chat_core::testkit::contract::store::files::{completed, fid, file_record};
+
+    let clients = testkit::clients(testkit::unique_target("files")).await;
+    schema::ensure_table(&clients.dynamodb, &clients.target.table)
+        .await
+        .expect("create the table");
+    let store = DynamoStore::from_clients(&clients);
+    let counter = clients.counter.clone();
+    counter.take();
+    let sent = |op: &str, what: &str| {
+        let expected = [(format!("DynamoDB.{op}"), 1)].into_iter().collect();
+        assert_eq!(counter.take(), expected, "{what}");
+    };
+
+    let pending = file_record("file_1");
+    store.insert_file(&pending).await.expect("insert_file");
+    sent("PutItem", "insert_file");
+    assert!(store.insert_file(&pending).await.is_err());
+    sent("PutItem", "insert_file of a taken id");
+    store.file(&fid("file_1")).await.expect("file");
+    sent("GetItem", "file");
+    store.file(&fid("file_unknown")).await.expect("file");
+    sent("GetItem", "file of an unknown id");
+    let done = completed(&pending, 5);
+    let won = store.update_file_if(&done, FileStatus::Pending).await;
+    assert!(won.expect("update_file_if"));
+    sent("PutItem", "update_file_if");
+    let lost = store.update_file_if(&done, FileStatus::Pending).await;
+    assert!(!lost.expect("update_file_if"));
+    sent("PutItem", "update_file_if refused");
 }

@@ -12,6 +12,7 @@
 //! - [`ports`]: `Store` (users, rooms, messages, connections, tickets), `Push`, `Jobs`,
 //!   `Blobs`, `Clock`, `IdGen`.
 //! - [`auth`]: argon2id passwords, JWTs, single-use secrets.
+//! - [`blob_url`]: signed, expiring blob URLs for stores that are not S3.
 //! - [`policy`]: who may do what — pure functions over identities and rooms.
 //! - [`limits`]: per-connection rate limiting and size limits.
 //! - [`service`]: the use cases ([`App`]), one module per concern.
@@ -19,6 +20,7 @@
 //!   every adapter runs.
 
 pub mod auth;
+pub mod blob_url;
 pub mod error;
 pub mod ids;
 pub mod limits;
@@ -31,4 +33,4 @@ pub mod service;
 pub mod testkit;
 
 pub use error::{CoreError, CoreResult, ErrorCode};
-pub use service::{App, Attempt, Config, Deps, JobOutcome, Limits, RobotSettings};
+pub use service::{App, Attempt, Config, Deps, FileSettings, JobOutcome, Limits, RobotSettings};

@@ -18,11 +18,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
-use crate::ids::{ClientMsgId, ConnectionId, IssueId, MemberId, MessageId, RoomId, UserId};
+use crate::ids::{ClientMsgId, ConnectionId, FileId, IssueId, MemberId, MessageId, RoomId, UserId};
 use crate::model::{
-    AuditEntry, Connection, Identity, Invite, Issue, IssueEvent, IssueStatus, Member, Message,
-    NewAuditEntry, NewMessage, Profile, RobotChunk, RobotFailure, RobotInfo, RobotRequest, Room,
-    RoomConnection, RoomStatus, Tier, UserRecord,
+    AuditEntry, Connection, FileRecord, FileStatus, Identity, Invite, Issue, IssueEvent,
+    IssueStatus, Member, Message, NewAuditEntry, NewMessage, Profile, RobotChunk, RobotFailure,
+    RobotInfo, RobotRequest, Room, RoomConnection, RoomStatus, Tier, UserRecord,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -288,9 +288,28 @@ pub trait AuditStore: Send + Sync {
     ) -> CoreResult<Vec<AuditEntry>>;
 }
 
+/// Uploaded files' records (the bytes are the [`Blobs`] port's).
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores a new record; `Conflict` if the id exists.
+    async fn insert_file(&self, file: &FileRecord) -> CoreResult<()>;
+    async fn file(&self, id: &FileId) -> CoreResult<Option<FileRecord>>;
+    /// Replaces the record only while its stored status is still `expected` (so two
+    /// `complete` calls, or `complete` racing the expiry job, settle a file once).
+    /// `false` when the status had moved on or the record is gone.
+    async fn update_file_if(&self, file: &FileRecord, expected: FileStatus) -> CoreResult<bool>;
+}
+
 /// Everything the core stores, in one object.
 pub trait Store:
-    UserStore + RoomStore + MessageStore + ConnectionStore + TicketStore + InviteStore + AuditStore
+    UserStore
+    + RoomStore
+    + MessageStore
+    + ConnectionStore
+    + TicketStore
+    + InviteStore
+    + AuditStore
+    + FileStore
 {
 }
 impl<T> Store for T where
@@ -301,6 +320,7 @@ impl<T> Store for T where
         + TicketStore
         + InviteStore
         + AuditStore
+        + FileStore
 {
 }
 
@@ -352,6 +372,12 @@ pub enum Job {
     /// Conclude the room `guest-disengaged` if the guest is still away when it runs.
     #[serde(rename_all = "camelCase")]
     GuestAwayCheck { room_id: RoomId, guest: UserId },
+    /// Record a completed image's dimensions and make its thumbnail.
+    #[serde(rename_all = "camelCase")]
+    FileImage { file_id: FileId },
+    /// Fail the file's message if its upload has not completed by now.
+    #[serde(rename_all = "camelCase")]
+    FileUploadExpiry { file_id: FileId },
 }
 
 /// Enqueues background work (SQS on AWS, an in-process queue locally).
@@ -395,6 +421,39 @@ pub struct BlobMeta {
     pub sha256: String,
 }
 
+/// What a pre-signed upload is bound to: the store refuses a body that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadBinding {
+    /// Exact length in bytes.
+    pub size: u64,
+    /// The `Content-Type` the uploader must send.
+    pub content_type: String,
+    /// Lower-case hex sha256 of the body.
+    pub sha256: String,
+}
+
+/// A request the client makes itself, straight to storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresignedRequest {
+    pub url: String,
+    /// `PUT` for uploads.
+    pub method: String,
+    /// Headers the client must send exactly as given (they are part of the signature).
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// How a download is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadOptions {
+    /// The name the browser saves it under.
+    pub file_name: String,
+    /// The checked content type it is served with.
+    pub content_type: String,
+    /// `false`: `Content-Disposition: attachment` (every file). `true`: `inline`, only
+    /// for images the server has checked (avatars, thumbnails).
+    pub inline: bool,
+}
+
 /// File content (S3 on AWS, a local folder locally).
 #[async_trait]
 pub trait Blobs: Send + Sync {
@@ -402,6 +461,26 @@ pub trait Blobs: Send + Sync {
     async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>>;
     async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>>;
     async fn delete(&self, key: &str) -> CoreResult<()>;
+    /// Copies `from` to `to` (replacing it, and restarting its retention clock);
+    /// `false` if `from` does not exist.
+    async fn copy(&self, from: &str, to: &str) -> CoreResult<bool>;
+    /// A URL that accepts one upload of `key` until `expires_at`, bound to `binding`.
+    /// Signed locally; no request is made.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        binding: &UploadBinding,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<PresignedRequest>;
+    /// A URL that serves `key` with `GET` until `expires_at`, with `options`' name,
+    /// type and disposition and `X-Content-Type-Options: nosniff` where the store can
+    /// set it. Signed locally; no request is made.
+    async fn presign_download(
+        &self,
+        key: &str,
+        options: &DownloadOptions,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<String>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,6 +21,12 @@ async fn memory_blobs_meet_the_blobs_contract() {
 }
 
 #[tokio::test]
+async fn memory_blob_urls_meet_the_transfer_contract_and_refuse_bad_uploads() {
+    blobs::run_transfers(|| async { MemoryBlobs::new() }).await;
+    blobs::refusals::run_all(|| async { MemoryBlobs::new() }).await;
+}
+
+#[tokio::test]
 async fn memory_jobs_meet_the_jobs_contract() {
     jobs::run_all(|| async {
         let queue = Arc::new(MemoryJobs::new());

@@ -331,7 +331,7 @@ async fn profile_edits_never_touch_identity() {
         )
         .await
         .unwrap();
-    assert_eq!(p.profile.display_name, "Alice A.");
+    assert_eq!(p.profile.profile.display_name, "Alice A.");
     let me = t
         .app
         .authenticate(

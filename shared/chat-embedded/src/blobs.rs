@@ -7,16 +7,31 @@
 //! metadata are replaced together. Writes go to a temporary file in the same folder,
 //! are fsynced and renamed over the target, so a reader sees the old blob or the new
 //! one, never half of either, and a crash leaves no partial blob behind.
+//!
+//! A file's modification time is when its content was last written (`put`, `copy`,
+//! an upload): the [`sweeper`] deletes blobs by it, so copying content to its storage
+//! class's key restarts its retention.
+//!
+//! Pre-signed URLs: with a [`UrlSigner`] attached ([`FolderBlobs::with_urls`]), the
+//! store signs URLs that the local gateway serves by calling
+//! [`FolderBlobs::accept_upload`] and [`FolderBlobs::open_download`].
+
+mod sweeper;
+
+pub use sweeper::{UNFINISHED_UPLOAD_AGE, retention_rules, run_sweeper};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use chat_core::ports::{BlobMeta, Blobs};
+use chat_core::blob_url::{self, ResponseHeaders, UrlSigner};
+use chat_core::ports::{BlobMeta, Blobs, DownloadOptions, PresignedRequest, UploadBinding};
 use chat_core::{CoreError, CoreResult};
 
 use crate::error::EmbeddedError;
@@ -27,6 +42,8 @@ pub struct FolderBlobs {
     dir: PathBuf,
     /// Makes temporary file names unique within this process.
     next_tmp: AtomicU64,
+    /// Signs the URLs the local gateway serves; `None`: no pre-signed URLs.
+    urls: Option<Arc<UrlSigner>>,
 }
 
 /// The metadata line at the start of each blob file.
@@ -50,7 +67,53 @@ impl FolderBlobs {
         Ok(FolderBlobs {
             dir,
             next_tmp: AtomicU64::new(0),
+            urls: None,
         })
+    }
+
+    /// Signs pre-signed URLs with `urls` (shared: the gateway sets its base after
+    /// binding). Without it, `presign_*` answer `unavailable`.
+    pub fn with_urls(mut self, urls: Arc<UrlSigner>) -> FolderBlobs {
+        self.urls = Some(urls);
+        self
+    }
+
+    fn signer(&self) -> CoreResult<&UrlSigner> {
+        self.urls.as_deref().ok_or_else(|| {
+            CoreError::Unavailable("this blob store has no URL signer; uploads are off".into())
+        })
+    }
+
+    /// `PUT /blobs/{token}`: stores `body` at the token's key if the token is valid at
+    /// `now` and the headers and body match what it was signed for.
+    pub async fn accept_upload(
+        &self,
+        token: &str,
+        content_type: Option<&str>,
+        checksum: Option<&str>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let (key, binding) = self.signer()?.verify_upload(token, now)?;
+        blob_url::check_upload(&binding, content_type, checksum, body)?;
+        // Stored with the signed type, not the header's spelling of it.
+        self.put(&key, body, &binding.content_type).await?;
+        Ok(())
+    }
+
+    /// `GET /blobs/{token}`: the response headers and the whole content (files are at
+    /// most 100 MiB).
+    pub async fn open_download(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<(ResponseHeaders, Vec<u8>)> {
+        let (key, options) = self.signer()?.verify_download(token, now)?;
+        let bytes = self
+            .get(&key)
+            .await?
+            .ok_or_else(|| CoreError::not_found("this file is no longer available"))?;
+        Ok((blob_url::download_headers(&options), bytes))
     }
 
     /// The folder blobs live in.
@@ -102,6 +165,26 @@ fn open_blob(path: &Path) -> Result<Option<(Header, BufReader<std::fs::File>)>, 
     let header: Header = serde_json::from_str(line.trim_end_matches('\n'))
         .map_err(|e| EmbeddedError::Corrupt(format!("blob header in {}: {e}", path.display())))?;
     Ok(Some((header, reader)))
+}
+
+/// Reads a whole blob file: header and content.
+fn read_blob(path: &Path) -> Result<Option<(Header, Vec<u8>)>, EmbeddedError> {
+    let Some((header, mut reader)) = open_blob(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(header.size).unwrap_or(0));
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| EmbeddedError::io(format!("read {}", path.display()), e))?;
+    if bytes.len() as u64 != header.size {
+        return Err(EmbeddedError::Corrupt(format!(
+            "blob {} holds {} bytes, its header says {}",
+            path.display(),
+            bytes.len(),
+            header.size
+        )));
+    }
+    Ok(Some((header, bytes)))
 }
 
 fn write_atomically(
@@ -160,22 +243,7 @@ impl Blobs for FolderBlobs {
     async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>> {
         let path = self.path_of(key);
         blocking("get blob", move || {
-            let Some((header, mut reader)) = open_blob(&path)? else {
-                return Ok(None);
-            };
-            let mut bytes = Vec::with_capacity(usize::try_from(header.size).unwrap_or(0));
-            reader
-                .read_to_end(&mut bytes)
-                .map_err(|e| EmbeddedError::io(format!("read {}", path.display()), e))?;
-            if bytes.len() as u64 != header.size {
-                return Err(EmbeddedError::Corrupt(format!(
-                    "blob {} holds {} bytes, its header says {}",
-                    path.display(),
-                    bytes.len(),
-                    header.size
-                )));
-            }
-            Ok(Some(bytes))
+            Ok(read_blob(&path)?.map(|(_, bytes)| bytes))
         })
         .await
     }
@@ -200,5 +268,47 @@ impl Blobs for FolderBlobs {
             Err(e) => Err(EmbeddedError::io(format!("delete {}", path.display()), e)),
         })
         .await
+    }
+
+    /// A new file written like `put` (so its modification time, and with it its
+    /// retention, starts now), never a hard link or a rename of the source.
+    async fn copy(&self, from: &str, to: &str) -> CoreResult<bool> {
+        let (source, tmp, target, to) = (
+            self.path_of(from),
+            self.tmp_path(),
+            self.path_of(to),
+            to.to_string(),
+        );
+        blocking("copy blob", move || {
+            let Some((mut header, bytes)) = read_blob(&source)? else {
+                return Ok(false);
+            };
+            header.key = to;
+            let header = serde_json::to_vec(&header)
+                .map_err(|e| EmbeddedError::Corrupt(format!("encode blob header: {e}")))?;
+            write_atomically(&tmp, &target, &header, &bytes)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn presign_upload(
+        &self,
+        key: &str,
+        binding: &UploadBinding,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<PresignedRequest> {
+        self.signer()?.sign_upload(key, binding, expires_at)
+    }
+
+    /// Served by the local gateway with `nosniff` and the other headers of
+    /// [`blob_url::download_headers`].
+    async fn presign_download(
+        &self,
+        key: &str,
+        options: &DownloadOptions,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<String> {
+        self.signer()?.sign_download(key, options, expires_at)
     }
 }

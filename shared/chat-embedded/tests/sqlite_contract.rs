@@ -57,4 +57,6 @@ async fn two_connections_on_one_file_keep_the_races_safe() {
     store::invites::concurrent_invite_takes_have_one_winner(&[&a as &dyn Store, &b]).await;
     let (a, b) = open("audit");
     store::audit::concurrent_audit_appends_are_gapless(&[&a as &dyn Store, &b]).await;
+    let (a, b) = open("files");
+    store::files::concurrent_completions_have_one_winner(&[&a as &dyn Store, &b]).await;
 }

@@ -19,6 +19,8 @@
 //! | `CHAT_USER_RATE_LIMIT` | 2 × `CHAT_RATE_LIMIT` | actions/s per user across their connections, burst 2×, `0` = off |
 //! | `CHAT_MAX_SOCKETS_PER_USER` | `32` | open WebSockets per user, `0` = no cap |
 //! | `CHAT_GUEST_AWAY_SECONDS` | `600` | a guest disconnected this long has their room concluded `guest-disengaged` |
+//! | `CHAT_UPLOAD_URL_SECONDS` | `900` | how long a file's pre-signed upload URL works (and the file may complete) |
+//! | `CHAT_DOWNLOAD_URL_SECONDS` | `300` | lifetime of a file download URL |
 //! | `CHAT_ISSUE_CAPS` | `8,5,3` | open issues one employee of T1, T2, T3 may hold (escalation assignment) |
 //!
 //! Robot and LLM variables are listed in [`crate::robot_settings`].
@@ -27,7 +29,7 @@ use chat_core::auth::{SigningKey, TokenConfig, VerifyingKey};
 
 use crate::robot_settings::RobotSetup;
 use chat_core::service::IssueCaps;
-use chat_core::{Config, Limits};
+use chat_core::{Config, FileSettings, Limits};
 use chrono::Duration;
 
 pub const SIGNING_KEY_VAR: &str = "CHAT_JWT_SIGNING_KEY";
@@ -44,6 +46,8 @@ pub const MAX_SOCKETS_VAR: &str = "CHAT_MAX_SOCKETS_PER_USER";
 pub const ISSUE_CAPS_VAR: &str = "CHAT_ISSUE_CAPS";
 pub const GUEST_AWAY_VAR: &str = "CHAT_GUEST_AWAY_SECONDS";
 pub const DEFAULT_GUEST_AWAY_SECONDS: i64 = 600;
+pub const UPLOAD_URL_VAR: &str = "CHAT_UPLOAD_URL_SECONDS";
+pub const DOWNLOAD_URL_VAR: &str = "CHAT_DOWNLOAD_URL_SECONDS";
 
 pub const DEFAULT_ISSUER: &str = "istackbuddy-chat";
 pub const DEFAULT_AUDIENCE: &str = "istackbuddy-chat-clients";
@@ -100,6 +104,8 @@ pub struct Settings {
     pub issue_caps: IssueCaps,
     /// How long a guest may stay disconnected before their room concludes.
     pub guest_away: Duration,
+    /// Upload and download URL lifetimes.
+    pub files: FileSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -119,6 +125,7 @@ impl std::fmt::Debug for Settings {
             .field("robots", &self.robots)
             .field("issue_caps", &self.issue_caps)
             .field("guest_away", &self.guest_away)
+            .field("files", &self.files)
             .finish()
     }
 }
@@ -140,6 +147,7 @@ impl Default for Settings {
             robots: RobotSetup::default(),
             issue_caps: IssueCaps::default(),
             guest_away: Duration::seconds(DEFAULT_GUEST_AWAY_SECONDS),
+            files: FileSettings::default(),
         }
     }
 }
@@ -222,6 +230,12 @@ impl Settings {
         if let Some(v) = get(GUEST_AWAY_VAR) {
             s.guest_away = Duration::seconds(positive(GUEST_AWAY_VAR, &v)?);
         }
+        if let Some(v) = get(UPLOAD_URL_VAR) {
+            s.files.upload_ttl = seconds(UPLOAD_URL_VAR, &v)?;
+        }
+        if let Some(v) = get(DOWNLOAD_URL_VAR) {
+            s.files.download_ttl = seconds(DOWNLOAD_URL_VAR, &v)?;
+        }
         s.robots = RobotSetup::from_lookup(&get)?;
         Ok(s)
     }
@@ -258,6 +272,7 @@ impl Settings {
                 .guest_away
                 .to_std()
                 .unwrap_or(std::time::Duration::from_secs(600)),
+            files: self.files.clone(),
         })
     }
 }
@@ -267,6 +282,12 @@ fn count(name: &'static str, raw: &str) -> Result<u32, ConfigError> {
         name,
         reason: format!("expected a whole number, got {raw:?}: {e}"),
     })
+}
+
+/// A positive number of seconds as a duration.
+fn seconds(name: &'static str, raw: &str) -> Result<std::time::Duration, ConfigError> {
+    let n = positive(name, raw)?;
+    Ok(std::time::Duration::from_secs(n.unsigned_abs()))
 }
 
 fn positive(name: &'static str, raw: &str) -> Result<i64, ConfigError> {

@@ -92,8 +92,8 @@ fn deployed_functions_link_no_embedded_store_sqlite_or_second_tls_stack() {
     let functions = function_packages();
     assert_eq!(
         functions.len(),
-        7,
-        "expected the seven Lambda functions, found {functions:?}"
+        8,
+        "expected the eight Lambda functions, found {functions:?}"
     );
     let mut offences = Vec::new();
     for function in &functions {

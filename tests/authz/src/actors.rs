@@ -9,7 +9,7 @@
 //! The scripted robot [`ROBOT`] is in room `R`, and has answered Alice there: its
 //! answer ([`Fixture::answer`]) is a complete, employees-only message to share.
 
-use chat_core::model::{Role, Tier, UserRecord};
+use chat_core::model::{Role, Tier, UserRecord, Visibility};
 use chat_core::protocol::http::{GuestLoginRequest, LoginRequest};
 use chat_core::service::admin::IdentityPatch;
 use chat_core::service::audit::Actor as AdminActor;
@@ -74,6 +74,12 @@ pub struct Fixture {
     pub fresh_invite: String,
     /// [`ROBOT`]'s complete, employees-only answer in room `R`.
     pub answer: String,
+    /// Alice's completed text file in room `R`, for everyone.
+    pub file: String,
+    /// Alice's completed employees-only text file in room `R`.
+    pub hidden_file: String,
+    /// Alice's completed image in room `R` (an avatar candidate).
+    pub image: String,
     pub tokens: Vec<(Actor, String)>,
     pub users: Vec<(Actor, UserRecord)>,
 }
@@ -187,6 +193,33 @@ impl Fixture {
             .await;
         }
         let answer = robot_answer(&t, &ca, &room).await;
+        use crate::files::completed_file;
+        let text = "text/plain";
+        let file = completed_file(
+            &t,
+            &alice,
+            &room,
+            ("a.txt", text, b"for everyone"),
+            Visibility::Everyone,
+        )
+        .await;
+        let hidden_file = completed_file(
+            &t,
+            &alice,
+            &room,
+            ("b.txt", text, b"for employees"),
+            Visibility::Employees,
+        )
+        .await;
+        let png = crate::files::tiny_png();
+        let image = completed_file(
+            &t,
+            &alice,
+            &room,
+            ("me.png", "image/png", &png),
+            Visibility::Everyone,
+        )
+        .await;
         let group_room = t
             .ok(&ca, "room.create", json!({"kind": "group", "title": "G"}))
             .await["room"]["id"]
@@ -261,6 +294,9 @@ impl Fixture {
             carol,
             fresh_invite,
             answer,
+            file,
+            hidden_file,
+            image,
             tokens,
             users,
         }

@@ -87,13 +87,6 @@ fn after_conclusion(mut case: Case) -> Case {
     case
 }
 
-fn pending(mut case: Case, why: &'static str) -> Case {
-    case.pending = Some(why);
-    case
-}
-
-const FILES: &str = "files issue";
-
 fn room(f: &Fixture) -> Value {
     json!({"roomId": f.room})
 }
@@ -260,16 +253,45 @@ pub fn all() -> Vec<Case> {
             true,
         ),
         http("GET /users", "YY--YY--", "GET", |_| "/users".into()),
-        pending(http("POST /files", "", "POST", |_| "/files".into()), FILES),
-        pending(
-            http("POST /files/{fileId}/complete", "", "POST", |_| {
-                "/files/fil_1/complete".into()
+        with_body(
+            http("POST /files (to room R)", "Y-Y-----", "POST", |_| {
+                "/files".into()
             }),
-            FILES,
+            |f, _| {
+                Some(json!({
+                    "roomId": f.room, "name": "shot.png", "contentType": "image/png",
+                    "size": 1024, "sha256": "ab".repeat(32),
+                }))
+            },
+            true,
         ),
-        pending(
-            http("GET /files/{fileId}", "", "GET", |_| "/files/fil_1".into()),
-            FILES,
+        http(
+            "POST /files/{fileId}/complete (Alice's file)",
+            "Y-------",
+            "POST",
+            |f| format!("/files/{}/complete", f.file),
+        ),
+        http(
+            "GET /files/{fileId} (for everyone)",
+            "Y-Y-----",
+            "GET",
+            |f| format!("/files/{}", f.file),
+        ),
+        http(
+            "GET /files/{fileId} (employees only)",
+            "Y-------",
+            "GET",
+            |f| format!("/files/{}", f.hidden_file),
+        ),
+        with_body(
+            http(
+                "PATCH /me/profile (Alice's image as avatar)",
+                "Y-------",
+                "PATCH",
+                |_| "/me/profile".into(),
+            ),
+            |f, _| Some(json!({"avatarFileId": f.image})),
+            true,
         ),
         http("GET /supervisor/rooms", "----Y---", "GET", |_| {
             "/supervisor/rooms?status=all".into()

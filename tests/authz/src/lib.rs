@@ -8,8 +8,10 @@
 //!
 //! - [`actors`]: the eight kinds of caller and the fixture that creates them.
 //! - [`cases`]: the expected table.
+//! - [`files`]: completed files for the file rows.
 //! - [`render`]: the Markdown rendering.
 
 pub mod actors;
 pub mod cases;
+pub mod files;
 pub mod render;

@@ -44,6 +44,8 @@ async fn run_http(f: &Fixture, actor: Actor, case: &Case) -> Outcome {
         fn_supervisor_api::handle(&f.t.app, req).await
     } else if path.starts_with("/admin/") {
         fn_admin_api::handle(&f.t.app, req).await
+    } else if path == "/files" || path.starts_with("/files/") {
+        fn_files::handle(&f.t.app, req).await
     } else {
         fn_auth::handle(&f.t.app, req).await
     };

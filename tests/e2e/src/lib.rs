@@ -23,9 +23,11 @@
 //! [`TestServer::start_child`] runs a gateway in a child process, for tests that must
 //! kill one for real ([`ChildGateway::kill_hard`]: SIGKILL).
 //!
-//! Modules: [`server`], [`ws`], [`tokens`], [`floor`] (supervisor queries); the event
+//! Modules: [`server`], [`ws`], [`tokens`], [`floor`] (supervisor queries),
+//! [`file_helpers`] (uploads and downloads over the pre-signed URLs); the event
 //! predicates and small action helpers below keep the tests short.
 
+pub mod file_helpers;
 pub mod floor;
 pub mod robot_helpers;
 pub mod server;
@@ -37,7 +39,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use floor::{audit_by, sorted_by_id};
-pub use server::{ChildGateway, Options, TestServer, serve_child};
+pub use server::{ChildGateway, Options, TestServer, on_aws, serve_child};
 pub use tokens::{decode_claims, forge_claims, now_secs, sign_claims};
 pub use ws::{Refusal, Ws};
 

@@ -32,8 +32,9 @@ pub struct Options {
     pub backend: BackendChoice,
     /// Variables the gateway would read from its environment, as `(name, value)`;
     /// only the robot ones (`CHAT_ROBOT_TIMEOUT_SECONDS`, `CHAT_OFFLINE_PACE_MS`, …, see
-    /// `chat_wiring::robot_settings`) and the issue ones (`CHAT_GUEST_AWAY_SECONDS`,
-    /// `CHAT_ISSUE_CAPS`) are applied. Empty: the defaults.
+    /// `chat_wiring::robot_settings`), the issue ones (`CHAT_GUEST_AWAY_SECONDS`,
+    /// `CHAT_ISSUE_CAPS`) and the file ones (`CHAT_UPLOAD_URL_SECONDS`, …) are applied.
+    /// Empty: the defaults.
     pub env: Vec<(String, String)>,
 }
 
@@ -76,6 +77,7 @@ impl Options {
                 .unwrap_or_else(|e| panic!("gateway variables {:?}: {e}", self.env));
             config.settings.guest_away = parsed.guest_away;
             config.settings.issue_caps = parsed.issue_caps;
+            config.settings.files = parsed.files;
         }
         config
     }
@@ -93,6 +95,12 @@ pub struct TestServer {
 
 /// The variable choosing the backend the end-to-end tests run on.
 pub const BACKEND_VAR: &str = "CHAT_E2E_BACKEND";
+
+/// Whether these tests run on the AWS adapters (moto), where some checks differ: moto
+/// does not enforce what a pre-signed URL is bound to, so only `complete` refuses.
+pub fn on_aws() -> bool {
+    std::env::var(BACKEND_VAR).as_deref() == Ok("aws")
+}
 
 /// The backend for a gateway on `data_dir`. On AWS the resources are named after the
 /// folder, so a gateway restarted on the same folder finds the same table (as the

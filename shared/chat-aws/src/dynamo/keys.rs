@@ -22,6 +22,7 @@
 //! | invite | `INVITE#{sha256}` | `INVITE` | |
 //! | audit head (`last_seq`) | `AUDIT` | `HEAD` | |
 //! | audit entry | `AUDIT` | `ENTRY#{seq:020}` | |
+//! | file | `FILE#{id}` | `FILE` | |
 //!
 //! Why the copies: everything a hot path reads is in the *base table* under one
 //! partition key, so it is one strongly consistent `Query` — a room's audience for
@@ -131,6 +132,11 @@ pub fn audit_entry_sk(n: u64) -> String {
     format!("ENTRY#{}", seq(n))
 }
 pub const AUDIT_ENTRY_PREFIX: &str = "ENTRY#";
+
+pub fn file(id: &str) -> String {
+    format!("FILE#{id}")
+}
+pub const FILE_SK: &str = "FILE";
 
 /// A silent observer's audience entry. It sits beside the member entry
 /// ([`audience_sk`]) rather than replacing it, so a supervisor who observes a room and

@@ -8,7 +8,7 @@
 //!   rooms/messages/connections modules build their requests from.
 //! - one module per port trait: [`users`], [`rooms`] (rooms; with [`members`] and
 //!   [`issues`] for the rest of `RoomStore`), [`messages`], [`connections`],
-//!   [`tickets`] (tickets and invites), [`audit`].
+//!   [`tickets`] (tickets and invites), [`audit`], [`files`].
 //!
 //! Sequence numbers (messages, audit) are assigned by a transaction that moves the
 //! counter from `n` to `n + 1` *on condition that it is still `n`* and puts the item
@@ -17,6 +17,7 @@
 
 pub mod audit;
 pub mod connections;
+pub mod files;
 pub mod issues;
 pub mod item;
 pub mod keys;

@@ -5,6 +5,7 @@
 //! - [`issue`]: the customer problem a room is about.
 //! - [`message`]: messages with per-room sequence numbers.
 //! - [`connection`]: open WebSocket connections.
+//! - [`file`]: uploaded files, storage classes and their limits.
 //! - [`invite`]: guest invitations.
 //! - [`audit`]: the append-only audit log.
 //! - [`robot`]: robot cards, requests and answers (the `Robots` port's vocabulary).
@@ -12,6 +13,7 @@
 
 pub mod audit;
 pub mod connection;
+pub mod file;
 pub mod identity;
 pub mod invite;
 pub mod issue;
@@ -22,6 +24,7 @@ pub mod text;
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use connection::{Connection, RoomConnection};
+pub use file::{DeclaredFile, FileRecord, FileStatus, ImageFacts, StorageClass};
 pub use identity::{AccountKind, Identity, IdentityView, Profile, Role, Tier, UserRecord};
 pub use invite::Invite;
 pub use issue::{Conclusion, Issue, IssueEvent, IssueStatus, Rating};

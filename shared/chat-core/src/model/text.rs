@@ -76,6 +76,12 @@ fn bounded_line(raw: String, what: &str, max_chars: usize) -> Result<String, Cor
     Ok(raw)
 }
 
+/// Whether `c` is a control character, or invisible, or reorders the text around it:
+/// what a name shown to other people must not contain.
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control() || hides_text(c)
+}
+
 /// Whether `c` is invisible or reorders the text around it.
 fn hides_text(c: char) -> bool {
     matches!(

@@ -33,7 +33,20 @@ pub struct TicketResponse {
 #[derive(Debug, Clone, Serialize)]
 pub struct MeResponse {
     pub identity: IdentityView,
+    pub profile: ProfileView,
+}
+
+/// The profile as its owner sees it: the stored fields plus a short-lived URL showing
+/// the avatar (absent without one, or once the image is past its retention).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    #[serde(flatten)]
     pub profile: Profile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_url_expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,7 +58,7 @@ pub struct ProfilePatch {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileResponse {
-    pub profile: Profile,
+    pub profile: ProfileView,
 }
 
 /// One row of the employee directory.

@@ -4,10 +4,11 @@
 //!   `bad_request` that still carries the `requestId`).
 //! - [`actions`]: the `action`-tagged request enum and its field structs.
 //! - [`events`]: replies and server → client events.
-//! - [`http`]: HTTP request and response bodies.
+//! - [`http`]: HTTP request and response bodies; [`files`]: those of the file routes.
 
 pub mod actions;
 pub mod events;
+pub mod files;
 pub mod frame;
 pub mod http;
 

@@ -3,6 +3,8 @@
 //!
 //! - `RobotAnswer`: fills in a robot's response (`robot_jobs`).
 //! - `GuestAwayCheck`: concludes a room whose guest left or stayed away (`guest_away`).
+//! - `FileImage`, `FileUploadExpiry`: image thumbnails, uploads that never completed
+//!   (`file_jobs`).
 //!
 //! The `match` stops compiling when a kind is added, so a new kind cannot be forgotten
 //! here.
@@ -64,6 +66,14 @@ impl App {
                     .await
             }
             Job::GuestAwayCheck { room_id, guest } => self.run_guest_away(room_id, guest).await,
+            Job::FileImage { file_id } => {
+                self.run_file_image(file_id).await?;
+                Ok(JobOutcome::Done)
+            }
+            Job::FileUploadExpiry { file_id } => {
+                self.run_file_upload_expiry(file_id).await?;
+                Ok(JobOutcome::Done)
+            }
         }
     }
 }

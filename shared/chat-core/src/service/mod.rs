@@ -18,6 +18,8 @@
 //!   issue's conversation as JSON or Markdown.
 //! - [`issues`]: escalation, assignment and tier queues, conclusions; [`csat`]: guests'
 //!   ratings and their averages.
+//! - [`files`]: uploads, their checks and downloads; [`file_checks`]: what the bytes
+//!   must be; [`file_jobs`]: image thumbnails and uploads that never completed.
 //! - [`audit`]: the append-only audit log.
 //! - [`fanout`]: pushing events to the connections allowed to see them.
 
@@ -27,6 +29,9 @@ pub mod coalesce;
 pub mod csat;
 pub mod dispatch;
 pub mod fanout;
+pub mod file_checks;
+pub mod file_jobs;
+pub mod files;
 pub mod guest_away;
 pub mod guests;
 pub mod issues;
@@ -51,6 +56,7 @@ use crate::error::CoreResult;
 use crate::ids::UserId;
 use crate::limits::RateLimiter;
 use crate::ports::{Blobs, Clock, IdGen, Jobs, Push, Robots, Store};
+pub use files::FileSettings;
 pub use issues::IssueCaps;
 pub use jobs::{Attempt, JobOutcome};
 pub use robot_jobs::RobotSettings;
@@ -110,6 +116,8 @@ pub struct Config {
     /// How long a guest may stay disconnected before their room concludes
     /// `guest-disengaged` (default 10 minutes).
     pub guest_away: std::time::Duration,
+    /// Upload and download URL lifetimes.
+    pub files: FileSettings,
 }
 
 /// The adapters behind the ports.

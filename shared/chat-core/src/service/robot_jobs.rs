@@ -304,7 +304,8 @@ impl App {
         Ok(response)
     }
 
-    async fn store_and_announce(&self, mut message: Message) -> CoreResult<()> {
+    /// Stores a changed message and pushes `message.updated` to whoever may see it.
+    pub(crate) async fn store_and_announce(&self, mut message: Message) -> CoreResult<()> {
         message.updated_at = self.deps.clock.now();
         self.deps.store.update_message(&message).await?;
         let room_id = message.room_id.clone();

@@ -1,19 +1,29 @@
-//! `/me`, profile edits and the employee directory.
+//! `/me`, profile edits (avatars are checked images of the user's own) and the employee
+//! directory.
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DisplayName, UserRecord};
 use crate::protocol::http::{
-    DirectoryEntry, MeResponse, ProfilePatch, ProfileResponse, UsersResponse,
+    DirectoryEntry, MeResponse, ProfilePatch, ProfileResponse, ProfileView, UsersResponse,
 };
 use crate::service::App;
 
 impl App {
     /// `GET /me`.
-    pub fn me(&self, user: &UserRecord) -> MeResponse {
-        MeResponse {
+    pub async fn me(&self, user: &UserRecord) -> CoreResult<MeResponse> {
+        Ok(MeResponse {
             identity: user.view(),
+            profile: self.profile_view(user).await?,
+        })
+    }
+
+    async fn profile_view(&self, user: &UserRecord) -> CoreResult<ProfileView> {
+        let avatar = self.avatar_url(user).await?;
+        Ok(ProfileView {
             profile: user.profile.clone(),
-        }
+            avatar_url: avatar.as_ref().map(|(url, _)| url.clone()),
+            avatar_url_expires_at: avatar.map(|(_, at)| at),
+        })
     }
 
     /// `PATCH /me/profile`: the user's own display name and avatar. Identity fields are
@@ -28,13 +38,22 @@ impl App {
             profile.display_name = DisplayName::parse(name)?.into_inner();
         }
         if let Some(avatar) = patch.avatar_file_id {
+            // Only a checked image of the caller's own: never someone else's file, which
+            // would hand its URL to whoever sees the profile.
+            self.own_image(user, &avatar).await?;
             profile.avatar_file_id = Some(avatar);
         }
         self.deps
             .store
             .update_profile(&user.identity.user_id, &profile)
             .await?;
-        Ok(ProfileResponse { profile })
+        let updated = UserRecord {
+            profile,
+            ..user.clone()
+        };
+        Ok(ProfileResponse {
+            profile: self.profile_view(&updated).await?,
+        })
     }
 
     /// `GET /users?online=`: enabled employees, for invitations. Guests never appear.

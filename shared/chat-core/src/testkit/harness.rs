@@ -37,6 +37,7 @@ pub fn test_config() -> Config {
         robots: crate::RobotSettings::default(),
         issue_caps: crate::service::IssueCaps::default(),
         guest_away: std::time::Duration::from_secs(600),
+        files: crate::FileSettings::default(),
     }
 }
 
@@ -46,6 +47,7 @@ pub struct TestApp {
     pub push: Arc<RecordingPush>,
     pub jobs: Arc<MemoryJobs>,
     pub clock: Arc<ManualClock>,
+    pub blobs: Arc<MemoryBlobs>,
     next_conn: std::sync::atomic::AtomicU64,
 }
 
@@ -62,6 +64,7 @@ impl TestApp {
     pub fn with_store(store: Arc<dyn Store>, config: Config) -> Self {
         let push = Arc::new(RecordingPush::new());
         let jobs = Arc::new(MemoryJobs::new());
+        let blobs = Arc::new(MemoryBlobs::new());
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
                 .single()
@@ -71,7 +74,7 @@ impl TestApp {
             store: store.clone(),
             push: push.clone(),
             jobs: jobs.clone(),
-            blobs: Arc::new(MemoryBlobs::new()),
+            blobs: blobs.clone(),
             robots: Arc::new(ScriptedRobots::new(std::time::Duration::ZERO)),
             clock: clock.clone(),
             ids: Arc::new(CountingIds::default()),
@@ -84,6 +87,7 @@ impl TestApp {
             push,
             jobs,
             clock,
+            blobs,
             next_conn: Default::default(),
         }
     }

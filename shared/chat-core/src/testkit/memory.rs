@@ -1,7 +1,8 @@
 //! In-memory adapters. One mutex around all state keeps every operation atomic, which
 //! is exactly the guarantee the store contract asks for. This file is the store; the
 //! other ports' adapters (push, jobs, blobs, clock, ids) are re-exported from
-//! `memory_io.rs`; the message log is in `memory/messages.rs`.
+//! `memory_io.rs`; the message log is in `memory/messages.rs`, file records in
+//! `memory/files.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
@@ -20,6 +21,7 @@ use crate::ports::{
     Addition, AuditStore, ConnectionStore, InviteStore, Removal, RoomStore, TicketStore, UserStore,
 };
 
+mod files;
 mod messages;
 
 #[derive(Default)]
@@ -37,6 +39,7 @@ struct State {
     tickets: HashMap<String, (UserId, DateTime<Utc>)>,
     invites: HashMap<String, Invite>,
     audit: Vec<AuditEntry>,
+    files: HashMap<crate::ids::FileId, crate::model::FileRecord>,
 }
 
 /// The in-memory store.

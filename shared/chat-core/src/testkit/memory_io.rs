@@ -2,7 +2,7 @@
 //! a recording push, a steppable job queue, map-backed blobs, a manual clock and
 //! counting ids.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -11,9 +11,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::error::CoreResult;
+use crate::blob_url::{self, ResponseHeaders, UrlSigner};
+use crate::error::{CoreError, CoreResult};
 use crate::ids::ConnectionId;
-use crate::ports::{BlobMeta, Blobs, Clock, IdGen, Job, Jobs, Push, PushError};
+use crate::ports::{
+    BlobMeta, Blobs, Clock, DownloadOptions, IdGen, Job, Jobs, PresignedRequest, Push, PushError,
+    UploadBinding,
+};
+use crate::testkit::contract::blobs::{BlobTransfer, error_response};
 
 /// A push adapter that records frames per connection and can be told a connection is
 /// gone (to exercise the 410 path).
@@ -127,57 +132,174 @@ impl Jobs for MemoryJobs {
     }
 }
 
-/// Blobs in a map.
-#[derive(Default)]
+/// Secret of [`MemoryBlobs::new`]'s signer: tests need no secrecy, only a fixed key.
+const TEST_URL_SECRET: &[u8; 32] = b"memory-blobs-test-url-secret-32b";
+/// Base of [`MemoryBlobs::new`]'s URLs: not fetchable, only [`MemoryBlobs`] reads them.
+pub const MEMORY_BLOBS_BASE: &str = "memory://blobs";
+
+/// Blobs in a map, with signed URLs that [`MemoryBlobs::accept_upload`] and
+/// [`MemoryBlobs::download`] serve the way the local gateway serves the folder store.
 pub struct MemoryBlobs {
     blobs: Mutex<HashMap<String, (Vec<u8>, BlobMeta)>>,
+    urls: UrlSigner,
+}
+
+impl Default for MemoryBlobs {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryBlobs {
+    /// URLs under [`MEMORY_BLOBS_BASE`], signed with a fixed test secret.
     pub fn new() -> Self {
-        Self::default()
+        let urls = UrlSigner::new(TEST_URL_SECRET, MEMORY_BLOBS_BASE)
+            .expect("the test secret is long enough");
+        Self::with_signer(urls)
+    }
+
+    /// URLs signed by `urls`.
+    pub fn with_signer(urls: UrlSigner) -> Self {
+        MemoryBlobs {
+            blobs: Mutex::new(HashMap::new()),
+            urls,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<u8>, BlobMeta)>> {
+        self.blobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn store(&self, key: &str, bytes: &[u8], content_type: &str) -> BlobMeta {
+        let meta = BlobMeta {
+            size: bytes.len() as u64,
+            content_type: content_type.to_string(),
+            sha256: hex::encode(Sha256::digest(bytes)),
+        };
+        self.lock()
+            .insert(key.to_string(), (bytes.to_vec(), meta.clone()));
+        meta
+    }
+
+    /// What the gateway's `PUT /blobs/{token}` does: checks the URL, the headers
+    /// (names case-insensitive) and the body against the signed binding, then stores.
+    pub fn accept_upload(
+        &self,
+        url: &str,
+        headers: &BTreeMap<String, String>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let (key, binding) = self.urls.verify_upload(self.urls.token_of(url)?, now)?;
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        blob_url::check_upload(
+            &binding,
+            header(blob_url::CONTENT_TYPE_HEADER),
+            header(blob_url::CHECKSUM_HEADER),
+            body,
+        )?;
+        self.store(&key, body, &binding.content_type);
+        Ok(())
+    }
+
+    /// What the gateway's `GET /blobs/{token}` does: the response headers and bytes.
+    pub fn download(
+        &self,
+        url: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<(ResponseHeaders, Vec<u8>)> {
+        let (key, options) = self.urls.verify_download(self.urls.token_of(url)?, now)?;
+        let bytes = self
+            .lock()
+            .get(&key)
+            .map(|(b, _)| b.clone())
+            .ok_or_else(|| CoreError::not_found("no such file"))?;
+        Ok((blob_url::download_headers(&options), bytes))
     }
 }
 
 #[async_trait]
 impl Blobs for MemoryBlobs {
     async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> CoreResult<BlobMeta> {
-        let meta = BlobMeta {
-            size: bytes.len() as u64,
-            content_type: content_type.to_string(),
-            sha256: hex::encode(Sha256::digest(bytes)),
-        };
-        self.blobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.to_string(), (bytes.to_vec(), meta.clone()));
-        Ok(meta)
+        Ok(self.store(key, bytes, content_type))
     }
 
     async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>> {
-        Ok(self
-            .blobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .map(|(b, _)| b.clone()))
+        Ok(self.lock().get(key).map(|(b, _)| b.clone()))
     }
 
     async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>> {
-        Ok(self
-            .blobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .map(|(_, m)| m.clone()))
+        Ok(self.lock().get(key).map(|(_, m)| m.clone()))
     }
 
     async fn delete(&self, key: &str) -> CoreResult<()> {
-        self.blobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.lock().remove(key);
         Ok(())
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> CoreResult<bool> {
+        let mut blobs = self.lock();
+        let Some(blob) = blobs.get(from).cloned() else {
+            return Ok(false);
+        };
+        blobs.insert(to.to_string(), blob);
+        Ok(true)
+    }
+
+    async fn presign_upload(
+        &self,
+        key: &str,
+        binding: &UploadBinding,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<PresignedRequest> {
+        self.urls.sign_upload(key, binding, expires_at)
+    }
+
+    async fn presign_download(
+        &self,
+        key: &str,
+        options: &DownloadOptions,
+        expires_at: DateTime<Utc>,
+    ) -> CoreResult<String> {
+        self.urls.sign_download(key, options, expires_at)
+    }
+}
+
+/// Transfers are direct calls into the store, at the wall clock's time (the contract
+/// signs URLs against it, as it must for S3).
+#[async_trait]
+impl BlobTransfer for MemoryBlobs {
+    fn blobs(&self) -> &dyn Blobs {
+        self
+    }
+
+    async fn upload(&self, request: &PresignedRequest, body: Vec<u8>) -> (u16, String) {
+        match self.accept_upload(&request.url, &request.headers, &body, Utc::now()) {
+            Ok(()) => (200, String::new()),
+            Err(e) => error_response(&e),
+        }
+    }
+
+    async fn download(&self, url: &str) -> (u16, BTreeMap<String, String>, Vec<u8>) {
+        match MemoryBlobs::download(self, url, Utc::now()) {
+            Ok((headers, bytes)) => (
+                200,
+                headers
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                bytes,
+            ),
+            Err(e) => {
+                let (status, body) = error_response(&e);
+                (status, BTreeMap::new(), body.into_bytes())
+            }
+        }
     }
 }
 

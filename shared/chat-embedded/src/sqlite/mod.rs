@@ -3,8 +3,8 @@
 //!
 //! - [`schema`]: tables, indexes and migrations (`PRAGMA user_version`).
 //! - `codec`: column encodings (time, enums, ids, JSON).
-//! - `users`, `rooms`, `messages`, `connections`, `tickets`, `invites`, `audit`: one port
-//!   trait each.
+//! - `users`, `rooms`, `messages`, `connections`, `tickets`, `invites`, `audit`, `files`:
+//!   one port trait each.
 //! - `jobs_table`: the durable queue behind [`crate::jobs::durable_channel`].
 //!
 //! Concurrency: rusqlite is synchronous, so one `Connection` sits behind a
@@ -19,6 +19,7 @@
 mod audit;
 mod codec;
 mod connections;
+mod files;
 mod invites;
 pub(crate) mod jobs_table;
 mod messages;

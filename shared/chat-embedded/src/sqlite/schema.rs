@@ -166,8 +166,17 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at, seq);
 "#;
 
+/// Version 3 (issue 12): uploaded files' records.
+const V3: &str = r#"
+CREATE TABLE files (
+    id     TEXT PRIMARY KEY,            -- file, insert_file, update_file_if
+    status TEXT NOT NULL,               -- FileStatus wire name: update_file_if's condition
+    record TEXT NOT NULL                -- the whole FileRecord as JSON
+) STRICT;
+"#;
+
 /// Every migration, oldest first; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,9 +1,48 @@
 //! `Blobs` contract: content round-trips byte for byte with its size, sha256 and content
-//! type; missing keys are `None`; keys are opaque strings (S3-like, slashes included).
+//! type; missing keys are `None`; keys are opaque strings (S3-like, slashes included);
+//! `copy` copies content and metadata.
+//!
+//! [`run_transfers`] checks pre-signed URLs with real transfers through an
+//! adapter-supplied [`BlobTransfer`] (HTTP for S3, direct calls for the stores whose
+//! URLs the local gateway serves): an upload stores exactly the bytes, a download
+//! serves them with the requested type and name. [`refusals`] holds the checks that a
+//! wrong body or a bad URL is refused, for the stores that sign their own URLs (S3's
+//! refusals are S3's, and moto does not enforce them).
 
+pub mod refusals;
+
+use std::collections::BTreeMap;
 use std::future::Future;
 
-use crate::ports::{BlobMeta, Blobs};
+use async_trait::async_trait;
+use chrono::{Duration, Utc};
+
+use crate::error::CoreError;
+use crate::ports::{BlobMeta, Blobs, DownloadOptions, PresignedRequest, UploadBinding};
+
+/// How a test reaches an adapter's pre-signed URLs, and the adapter itself.
+#[async_trait]
+pub trait BlobTransfer: Send + Sync {
+    /// The store the URLs belong to.
+    fn blobs(&self) -> &dyn Blobs;
+    /// Sends `request` (method, URL and exactly its headers) with `body`: the response
+    /// status and body text.
+    async fn upload(&self, request: &PresignedRequest, body: Vec<u8>) -> (u16, String);
+    /// `GET url`: status, headers (lower-case names) and body.
+    async fn download(&self, url: &str) -> (u16, BTreeMap<String, String>, Vec<u8>);
+    /// Whether downloads come with the type and disposition the URL asks for. `false`
+    /// only for emulators that ignore them (moto ignores S3's `response-*` overrides);
+    /// such an adapter checks its URLs carry them instead.
+    fn serves_requested_headers(&self) -> bool {
+        true
+    }
+}
+
+/// The response a gateway gives for `error` (for direct-call transfers).
+pub fn error_response(error: &CoreError) -> (u16, String) {
+    let body = serde_json::to_string(&error.to_body()).unwrap_or_default();
+    (error.code().http_status(), body)
+}
 
 /// Runs every blobs check, each on a fresh adapter from `make`.
 pub async fn run_all<B, F, Fut>(make: F)
@@ -24,6 +63,27 @@ where
     check!(put_replaces_content_and_metadata);
     check!(keys_are_opaque_and_distinct);
     check!(empty_and_binary_content_round_trip);
+    check!(copy_copies_content_and_metadata);
+    check!(copy_of_a_missing_source_is_false);
+}
+
+/// Runs every pre-signed URL check, each on a fresh transfer (and store) from `make`.
+pub async fn run_transfers<T, F, Fut>(make: F)
+where
+    T: BlobTransfer,
+    F: Fn() -> Fut,
+    Fut: Future<Output = T>,
+{
+    macro_rules! check {
+        ($name:ident) => {{
+            eprintln!(concat!("contract blobs::", stringify!($name)));
+            let transfer = make().await;
+            $name(&transfer).await;
+        }};
+    }
+    check!(presigned_upload_stores_exactly_the_bytes);
+    check!(presigned_download_serves_the_bytes_as_named);
+    check!(inline_downloads_say_inline);
 }
 
 /// Hex sha256 of empty content (a known answer, independent of this crate's hashing).
@@ -154,4 +214,194 @@ pub async fn empty_and_binary_content_round_trip(blobs: &dyn Blobs) {
         Some(binary),
         "binary content, newlines included"
     );
+}
+
+pub async fn copy_copies_content_and_metadata(blobs: &dyn Blobs) {
+    let meta = put(blobs, "uploads/f1", b"checked content", "image/png").await;
+    put(
+        blobs,
+        "files/conversation/old",
+        b"to be replaced",
+        "text/plain",
+    )
+    .await;
+    for to in ["files/conversation/abc", "files/conversation/old"] {
+        let copied = blobs
+            .copy("uploads/f1", to)
+            .await
+            .unwrap_or_else(|e| panic!("copy to {to:?}: {e:?}"));
+        assert!(copied, "copy of an existing blob answers true");
+        assert_eq!(
+            head(blobs, to).await,
+            Some(meta.clone()),
+            "{to:?}: metadata"
+        );
+        assert_eq!(
+            get(blobs, to).await.as_deref(),
+            Some(&b"checked content"[..]),
+            "{to:?}: content"
+        );
+    }
+    blobs.delete("uploads/f1").await.expect("delete source");
+    assert!(
+        get(blobs, "files/conversation/abc").await.is_some(),
+        "the copy is independent of its source"
+    );
+}
+
+pub async fn copy_of_a_missing_source_is_false(blobs: &dyn Blobs) {
+    let copied = blobs
+        .copy("uploads/none", "files/conversation/x")
+        .await
+        .unwrap_or_else(|e| panic!("copy of a missing source: {e:?}"));
+    assert!(!copied, "copy of a missing source answers false");
+    assert_eq!(
+        head(blobs, "files/conversation/x").await,
+        None,
+        "and creates nothing"
+    );
+}
+
+/// A binding for `body`.
+pub fn binding_for(body: &[u8], content_type: &str) -> UploadBinding {
+    UploadBinding {
+        size: body.len() as u64,
+        content_type: content_type.to_string(),
+        sha256: sha256_hex(body),
+    }
+}
+
+/// A pre-signed upload of `body` to `key`, valid for ten minutes.
+pub async fn presign(
+    blobs: &dyn Blobs,
+    key: &str,
+    body: &[u8],
+    content_type: &str,
+) -> PresignedRequest {
+    blobs
+        .presign_upload(
+            key,
+            &binding_for(body, content_type),
+            Utc::now() + Duration::minutes(10),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("presign_upload {key:?}: {e:?}"))
+}
+
+pub async fn presigned_upload_stores_exactly_the_bytes(transfer: &dyn BlobTransfer) {
+    let blobs = transfer.blobs();
+    let body: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let binding = binding_for(&body, "application/pdf");
+    let request = presign(blobs, "uploads/file_contract", &body, "application/pdf").await;
+    assert_eq!(request.method, "PUT");
+    let checksum = crate::blob_url::checksum_header_value(&binding.sha256).expect("checksum");
+    assert_eq!(
+        request.headers,
+        BTreeMap::from([
+            ("content-type".to_string(), "application/pdf".to_string()),
+            ("x-amz-checksum-sha256".to_string(), checksum),
+        ]),
+        "exactly the headers the client must send"
+    );
+    assert_eq!(
+        head(blobs, "uploads/file_contract").await,
+        None,
+        "presigning stores nothing"
+    );
+
+    let (status, text) = transfer.upload(&request, body.clone()).await;
+    assert_eq!(status, 200, "the upload is accepted: {text}");
+    assert_eq!(
+        head(blobs, "uploads/file_contract").await,
+        Some(BlobMeta {
+            size: binding.size,
+            content_type: binding.content_type.clone(),
+            sha256: binding.sha256.clone(),
+        }),
+        "head shows what was uploaded"
+    );
+    assert_eq!(
+        get(blobs, "uploads/file_contract").await,
+        Some(body),
+        "exactly the bytes"
+    );
+}
+
+pub async fn presigned_download_serves_the_bytes_as_named(transfer: &dyn BlobTransfer) {
+    let blobs = transfer.blobs();
+    // Stored as one type, served as the checked one; a name that needs encoding.
+    put(
+        blobs,
+        "files/conversation/dl",
+        b"%PDF-1.7 fake",
+        "application/octet-stream",
+    )
+    .await;
+    let options = DownloadOptions {
+        file_name: "Quote \"Q3\" résumé.pdf".to_string(),
+        content_type: "application/pdf".to_string(),
+        inline: false,
+    };
+    let url = blobs
+        .presign_download(
+            "files/conversation/dl",
+            &options,
+            Utc::now() + Duration::minutes(10),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("presign_download: {e:?}"));
+    let (status, headers, bytes) = transfer.download(&url).await;
+    assert_eq!(status, 200, "the download is served: {headers:?}");
+    assert_eq!(bytes, b"%PDF-1.7 fake", "the bytes");
+    if !transfer.serves_requested_headers() {
+        return;
+    }
+    assert_eq!(
+        headers.get("content-type").map(String::as_str),
+        Some("application/pdf"),
+        "the requested content type"
+    );
+    assert_eq!(
+        headers.get("content-disposition").cloned(),
+        Some(crate::blob_url::content_disposition(
+            &options.file_name,
+            false
+        )),
+        "an attachment with the file name"
+    );
+}
+
+pub async fn inline_downloads_say_inline(transfer: &dyn BlobTransfer) {
+    let blobs = transfer.blobs();
+    put(
+        blobs,
+        "thumbs/conversation/t.png",
+        b"\x89PNG fake",
+        "image/png",
+    )
+    .await;
+    let options = DownloadOptions {
+        file_name: "t.png".to_string(),
+        content_type: "image/png".to_string(),
+        inline: true,
+    };
+    let url = blobs
+        .presign_download(
+            "thumbs/conversation/t.png",
+            &options,
+            Utc::now() + Duration::minutes(10),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("presign_download: {e:?}"));
+    let (status, headers, bytes) = transfer.download(&url).await;
+    assert_eq!(status, 200, "served: {headers:?}");
+    assert_eq!(bytes, b"\x89PNG fake");
+    if !transfer.serves_requested_headers() {
+        return;
+    }
+    let disposition = headers
+        .get("content-disposition")
+        .cloned()
+        .unwrap_or_default();
+    assert!(disposition.starts_with("inline;"), "inline: {disposition}");
 }

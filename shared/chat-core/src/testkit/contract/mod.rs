@@ -4,8 +4,8 @@
 //! `chat_core::testkit::contract::store::run_all(|| async { MyStore::new() }).await`.
 //!
 //! - [`store`]: `UserStore`, `RoomStore`, `MessageStore`, `ConnectionStore`,
-//!   `TicketStore`, `InviteStore`, `AuditStore` (one submodule per concern, one runner
-//!   for all).
+//!   `TicketStore`, `InviteStore`, `AuditStore`, `FileStore` (one submodule per concern,
+//!   one runner for all).
 //! - [`jobs`]: `Jobs`, observed through the adapter's own delivery side ([`jobs::JobSource`]).
 //! - [`blobs`]: the `Blobs` contract.
 //! - [`robots`]: the `Robots` contract (catalog shape, every robot answers or fails).

@@ -14,9 +14,11 @@
 //! - [`tickets`]: single-use tickets.
 //! - [`invites`]: single-use, expiring guest invitations.
 //! - [`audit`]: the append-only audit log, gapless seqs and paging.
+//! - [`files`]: uploaded files' records, created once and settled once.
 
 pub mod audit;
 pub mod connections;
+pub mod files;
 pub mod guests;
 pub mod invites;
 pub mod issue_history;
@@ -94,6 +96,10 @@ where
             invites::an_expired_invite_is_refused,
             audit::audit_entries_round_trip_numbered_from_one,
             audit::audit_page_honours_after_seq_since_and_limit,
+            files::files_round_trip_every_field,
+            files::inserting_a_taken_id_is_a_conflict,
+            files::update_file_if_replaces_only_from_the_expected_status,
+            files::files_are_independent,
         ]
     );
     // The races, each on a fresh store, with two handles on it.
@@ -126,6 +132,9 @@ where
     eprintln!("contract store::audit::concurrent_audit_appends_are_gapless");
     let store = make().await;
     audit::concurrent_audit_appends_are_gapless(&[&store, &store]).await;
+    eprintln!("contract store::files::concurrent_completions_have_one_winner");
+    let store = make().await;
+    files::concurrent_completions_have_one_winner(&[&store, &store]).await;
 }
 
 /// Unwraps an adapter result, naming the operation on failure.
