@@ -172,7 +172,7 @@ async fn create_room(base: &str, token: &str, timeout: Duration) -> anyhow::Resu
     })
     .await
     .context("room.create timed out")??;
-    reply["room"]["id"]
+    reply["data"]["room"]["id"]
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| anyhow!("room.create failed: {reply}"))
