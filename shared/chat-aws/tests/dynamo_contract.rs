@@ -7,7 +7,7 @@ use chat_aws::dynamo::{DynamoStore, schema};
 use chat_aws::testkit;
 use chat_core::ports::Store;
 use chat_core::testkit::contract::store::{
-    self, audit, files, guests, invites, messages, rooms, tickets,
+    self, audit, files, guarded_sends, guests, invites, messages, rooms, tickets,
 };
 
 async fn fresh_store() -> DynamoStore {
@@ -50,6 +50,7 @@ races!(
     rooms::concurrent_removals_leave_exactly_one_employee,
     guests::guest_joining_while_the_last_employee_leaves_is_never_alone,
     messages::concurrent_appends_are_gapless,
+    guarded_sends::concurrent_guarded_sends_are_gapless,
     tickets::concurrent_takes_have_one_winner,
     invites::concurrent_invite_takes_have_one_winner,
     audit::concurrent_audit_appends_are_gapless,

@@ -25,6 +25,9 @@ use crate::model::{
     RobotInfo, RobotRequest, Room, RoomConnection, RoomStatus, Tier, UserRecord,
 };
 
+mod blobs;
+pub use blobs::{BlobMeta, Blobs, DownloadOptions, PresignedRequest, UploadBinding};
+
 // ---------------------------------------------------------------------------------------
 // Store
 // ---------------------------------------------------------------------------------------
@@ -199,9 +202,103 @@ pub struct Page {
     pub has_more: bool,
 }
 
+/// What must still hold when a `message.send` commits: the sender's connection is open,
+/// its user is as the sender saw it (enabled, on the connection's token version, with the
+/// kind, name and guest scope the message was built from), the author is a member of
+/// the room, and the room is open.
+#[derive(Debug, Clone, Copy)]
+pub struct SendGuard<'a> {
+    pub connection: &'a Connection,
+    /// The user the message was built from; possibly the store's hint
+    /// ([`MessageStore::author_hint`]), so it is compared at commit.
+    pub user: &'a UserRecord,
+}
+
+/// Why [`append_checked`] refused a send; nothing was written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendRefusal {
+    /// The sender's connection is gone (disconnected, revoked, or never existed).
+    ConnectionGone,
+    /// The user differs from [`SendGuard::user`]: the stored record (`None`: deleted).
+    /// The caller decides (refuse a revoked user; rebuild the message otherwise).
+    UserChanged(Option<Box<UserRecord>>),
+    /// The author is not a member of the room (or there is no such room).
+    NotAMember,
+    /// The room is concluded.
+    RoomClosed,
+}
+
+/// Outcome of [`append_checked`]: appended (new, or a resend's original), or refused
+/// with nothing written.
+pub type CheckedAppend = Result<Appended, SendRefusal>;
+
+/// A store that checks a [`SendGuard`] inside the commit itself (DynamoDB: one
+/// transaction with `ConditionCheck`s), so a send needs no reads beforehand.
+#[async_trait]
+pub trait GuardedAppend: Send + Sync {
+    /// [`MessageStore::append_message`], committed only while `guard` holds. When
+    /// several things fail, the first of these wins: connection, user, membership, a
+    /// resend ([`Appended::Existing`], also in a concluded room), room closed.
+    async fn append_guarded(
+        &self,
+        message: &NewMessage,
+        guard: &SendGuard<'_>,
+    ) -> CoreResult<CheckedAppend>;
+}
+
+/// Appends a send only while `guard` holds, one way for every store: atomically when
+/// the store offers [`GuardedAppend`], otherwise by reading membership and the room
+/// just before appending (what every send did before; the identity behind `guard` was
+/// read fresh, since such stores give no [`MessageStore::author_hint`]).
+pub async fn append_checked(
+    store: &(impl Store + ?Sized),
+    message: &NewMessage,
+    guard: &SendGuard<'_>,
+) -> CoreResult<CheckedAppend> {
+    if let Some(guarded) = store.guarded_append() {
+        return guarded.append_guarded(message, guard).await;
+    }
+    let room = &message.room_id;
+    if !store.is_member(room, &message.author.id).await? {
+        return Ok(Err(SendRefusal::NotAMember));
+    }
+    match store.room(room).await? {
+        None => Ok(Err(SendRefusal::NotAMember)),
+        Some(r) if r.status != RoomStatus::Open => {
+            // Idempotency beats the open-room check, as in the atomic checks.
+            let original = match &message.client_msg_id {
+                Some(cmid) => {
+                    store
+                        .message_by_client_id(room, &message.author.id, cmid)
+                        .await?
+                }
+                None => None,
+            };
+            Ok(match original {
+                Some(m) => Ok(Appended::Existing(m)),
+                None => Err(SendRefusal::RoomClosed),
+            })
+        }
+        Some(_) => Ok(Ok(store.append_message(message).await?)),
+    }
+}
+
 /// Messages.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
+    /// The user `user` as this process last saw it, when the store keeps such hints
+    /// (DynamoDB, per warm Lambda); `None` otherwise. Only for [`append_checked`],
+    /// which compares it with the stored user at commit; it may lack the password hash,
+    /// so it is never written back.
+    fn author_hint(&self, _user: &UserId) -> Option<UserRecord> {
+        None
+    }
+    /// The store's atomic guard check for sends, if it has one (see [`append_checked`]).
+    /// A store that gives [`author_hint`](Self::author_hint)s must have one: only a
+    /// check at commit makes a hint safe.
+    fn guarded_append(&self) -> Option<&dyn GuardedAppend> {
+        None
+    }
     /// Commits a message with the room's next `seq` (gapless, in commit order) and
     /// bumps the room's `last_seq`/`last_message_at` in the same atomic step. When
     /// `client_msg_id` is set and the same author already used it in the room, returns
@@ -407,80 +504,6 @@ pub trait Robots: Send + Sync {
     /// Starts answering `request`. Text chunks come in order; the answer is the last
     /// `Final` if there is one, otherwise the text joined. An `Err` item ends it failed.
     fn answer(&self, request: RobotRequest) -> RobotStream;
-}
-
-// ---------------------------------------------------------------------------------------
-// Blobs
-// ---------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlobMeta {
-    pub size: u64,
-    pub content_type: String,
-    /// Hex sha256 of the content.
-    pub sha256: String,
-}
-
-/// What a pre-signed upload is bound to: the store refuses a body that differs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadBinding {
-    /// Exact length in bytes.
-    pub size: u64,
-    /// The `Content-Type` the uploader must send.
-    pub content_type: String,
-    /// Lower-case hex sha256 of the body.
-    pub sha256: String,
-}
-
-/// A request the client makes itself, straight to storage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresignedRequest {
-    pub url: String,
-    /// `PUT` for uploads.
-    pub method: String,
-    /// Headers the client must send exactly as given (they are part of the signature).
-    pub headers: std::collections::BTreeMap<String, String>,
-}
-
-/// How a download is served.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DownloadOptions {
-    /// The name the browser saves it under.
-    pub file_name: String,
-    /// The checked content type it is served with.
-    pub content_type: String,
-    /// `false`: `Content-Disposition: attachment` (every file). `true`: `inline`, only
-    /// for images the server has checked (avatars, thumbnails).
-    pub inline: bool,
-}
-
-/// File content (S3 on AWS, a local folder locally).
-#[async_trait]
-pub trait Blobs: Send + Sync {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> CoreResult<BlobMeta>;
-    async fn get(&self, key: &str) -> CoreResult<Option<Vec<u8>>>;
-    async fn head(&self, key: &str) -> CoreResult<Option<BlobMeta>>;
-    async fn delete(&self, key: &str) -> CoreResult<()>;
-    /// Copies `from` to `to` (replacing it, and restarting its retention clock);
-    /// `false` if `from` does not exist.
-    async fn copy(&self, from: &str, to: &str) -> CoreResult<bool>;
-    /// A URL that accepts one upload of `key` until `expires_at`, bound to `binding`.
-    /// Signed locally; no request is made.
-    async fn presign_upload(
-        &self,
-        key: &str,
-        binding: &UploadBinding,
-        expires_at: DateTime<Utc>,
-    ) -> CoreResult<PresignedRequest>;
-    /// A URL that serves `key` with `GET` until `expires_at`, with `options`' name,
-    /// type and disposition and `X-Content-Type-Options: nosniff` where the store can
-    /// set it. Signed locally; no request is made.
-    async fn presign_download(
-        &self,
-        key: &str,
-        options: &DownloadOptions,
-        expires_at: DateTime<Utc>,
-    ) -> CoreResult<String>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,21 +5,26 @@
 //! - **message id → seq** (`MSGID#{id}`) and **client message id → seq**
 //!   (`CMID#{author}#{client msg id}`): pointers for `message` and for idempotent sends.
 //!
-//! `append_message` reads the room's `last_seq` = n, then commits one transaction:
+//! `append_message` takes the room's `last_seq` = n (the warm process's hint, else a
+//! consistent read), then commits one transaction:
 //! move `last_seq` to n + 1 *on condition it is still n*, put message n + 1, put the
 //! id pointer, and put the client-id pointer *on condition it does not exist*. So a seq
 //! is never issued without its message nor twice, messages appear in seq order, and a
 //! resend is refused by the same atomic step that would have numbered it (it then
-//! returns the original). A lost race re-reads n and tries again. The code is in
-//! `message_batch.rs`: `append_message` is a batch of one.
+//! returns the original). A lost race (or a stale hint) retries with the n its refusal
+//! handed back. The code is in `message_batch.rs`: `append_message` is a batch of one;
+//! `message.send` adds its authorization as conditions of the same transaction
+//! (`message_guard.rs`).
 
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use chat_core::ids::{ClientMsgId, MessageId, RoomId};
-use chat_core::model::{Author, Message, NewMessage};
-use chat_core::ports::{Appended, AppendedAll, MessageStore, Page, PageQuery};
+use chat_core::ids::{ClientMsgId, MessageId, RoomId, UserId};
+use chat_core::model::{Author, Message, NewMessage, UserRecord};
+use chat_core::ports::{
+    Appended, AppendedAll, GuardedAppend, MessageStore, Page, PageQuery, SendRefusal,
+};
 use chat_core::{CoreError, CoreResult};
 
 use super::DynamoStore;
@@ -27,6 +32,7 @@ use super::item::{
     Item, get_id, get_json, get_n, get_opt_id, get_opt_s, get_s, get_time, json, key, n, s,
 };
 use super::keys;
+use super::message_batch::BatchOutcome;
 use super::ops;
 use super::requests::{names, set_and_remove};
 
@@ -163,14 +169,31 @@ impl MessageStore for DynamoStore {
     async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended> {
         // A batch of one: the same transaction `append_message` has always sent (room
         // counter, message, id pointer, client-id pointer), in one place.
-        match self.append_batch(std::slice::from_ref(message)).await? {
-            AppendedAll::Created(mut m) => Ok(Appended::Created(one(&mut m)?)),
-            AppendedAll::Existing(mut m) => Ok(Appended::Existing(one(&mut m)?)),
+        match self
+            .append_batch(std::slice::from_ref(message), None)
+            .await?
+        {
+            BatchOutcome::Done(AppendedAll::Created(mut m)) => Ok(Appended::Created(one(&mut m)?)),
+            BatchOutcome::Done(AppendedAll::Existing(mut m)) => {
+                Ok(Appended::Existing(one(&mut m)?))
+            }
+            BatchOutcome::Refused(r) => Err(unguarded_refusal(&r)),
         }
     }
 
     async fn append_messages(&self, messages: &[NewMessage]) -> CoreResult<AppendedAll> {
-        self.append_batch(messages).await
+        match self.append_batch(messages, None).await? {
+            BatchOutcome::Done(all) => Ok(all),
+            BatchOutcome::Refused(r) => Err(unguarded_refusal(&r)),
+        }
+    }
+
+    fn author_hint(&self, user: &UserId) -> Option<UserRecord> {
+        self.hints.user(user)
+    }
+
+    fn guarded_append(&self) -> Option<&dyn GuardedAppend> {
+        Some(self)
     }
 
     async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>> {
@@ -270,8 +293,13 @@ impl MessageStore for DynamoStore {
     }
 }
 
+/// Only a guarded append refuses; an unguarded one that does is our bug.
+fn unguarded_refusal(refusal: &SendRefusal) -> CoreError {
+    CoreError::Internal(format!("an unguarded append was refused: {refusal:?}"))
+}
+
 /// The one message of a batch of one.
-fn one(messages: &mut Vec<Message>) -> CoreResult<Message> {
+pub(super) fn one(messages: &mut Vec<Message>) -> CoreResult<Message> {
     messages
         .pop()
         .ok_or_else(|| CoreError::Internal("an append of one message stored none".into()))

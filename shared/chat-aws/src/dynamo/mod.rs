@@ -13,16 +13,20 @@
 //! Sequence numbers (messages, audit) are assigned by a transaction that moves the
 //! counter from `n` to `n + 1` *on condition that it is still `n`* and puts the item
 //! `n + 1` in the same step; a lost race retries with the new `n`. So a number is never
-//! handed out without its item, and never twice (DESIGN §3).
+//! handed out without its item, and never twice (DESIGN §3). A warm process keeps each
+//! room's `last_seq` as a hint (`hints`), so a send usually starts its transaction
+//! without reading the room; a stale hint is refused by that same condition.
 
 pub mod audit;
 pub mod connections;
 pub mod files;
+mod hints;
 pub mod issues;
 pub mod item;
 pub mod keys;
 pub mod members;
 mod message_batch;
+mod message_guard;
 pub mod messages;
 pub mod ops;
 mod requests;
@@ -31,15 +35,19 @@ pub mod schema;
 pub mod tickets;
 pub mod users;
 
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::Client;
 
 use crate::clients::AwsClients;
 
-/// The store: a client and the table name. Cheap to clone.
+/// The store: a client, the table name and the process's hints. Cheap to clone;
+/// clones share the hints.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     pub(crate) client: Client,
     pub(crate) table: String,
+    pub(crate) hints: Arc<hints::Hints>,
 }
 
 impl DynamoStore {
@@ -47,6 +55,7 @@ impl DynamoStore {
         DynamoStore {
             client,
             table: table.into(),
+            hints: Arc::default(),
         }
     }
 

@@ -134,6 +134,26 @@ pub(super) fn check(table: &str, key: Item, condition: &str) -> CoreResult<Trans
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
+/// A `ConditionCheck` with values; when refused, the cancellation carries the item as
+/// it was ([`TxOutcome::Cancelled`]'s `old`), so the caller learns what changed.
+pub(super) fn check_returning(
+    table: &str,
+    key: Item,
+    condition: &str,
+    values: Vec<(&str, AttributeValue)>,
+) -> CoreResult<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .set_expression_attribute_names(names(&[condition]))
+        .set_expression_attribute_values((!values.is_empty()).then(|| values_map(values)))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(build_error)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
 pub(super) fn put_request(item: Item) -> CoreResult<WriteRequest> {
     let put = PutRequest::builder()
         .set_item(Some(item))
@@ -155,7 +175,7 @@ pub(super) enum TxOutcome {
     Committed,
     /// Refused. Per item, in request order: `codes`, why (`None` = that item was fine;
     /// see [`ops::cancellation_codes`]), and `old`, the item as it was where an
-    /// [`update`] was refused by its condition.
+    /// [`update`] or [`check_returning`] was refused by its condition.
     Cancelled {
         codes: Vec<Option<String>>,
         old: Vec<Option<Item>>,

@@ -36,7 +36,7 @@ pub(super) const ROOM_ID: &str = "room_id";
 const KIND: &str = "kind";
 const TITLE: &str = "title";
 const ISSUE_ID: &str = "issue_id";
-const STATUS: &str = "status";
+pub(super) const STATUS: &str = "status";
 const CONCLUSION: &str = "conclusion";
 const CREATED_BY: &str = "created_by";
 const CREATED_AT: &str = "created_at";
@@ -175,11 +175,16 @@ impl RoomStore for DynamoStore {
     }
 
     async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>> {
-        ops::get_item(&self.client, &self.table, room_key(id.as_str()))
+        let room = ops::get_item(&self.client, &self.table, room_key(id.as_str()))
             .await?
             .as_ref()
             .map(read_room)
-            .transpose()
+            .transpose()?;
+        if let Some(r) = &room {
+            // A fresh `last_seq` for the next append's first attempt.
+            self.hints.saw_last_seq(r.id.as_str(), r.last_seq);
+        }
+        Ok(room)
     }
 
     async fn update_room(&self, room: &Room) -> CoreResult<()> {

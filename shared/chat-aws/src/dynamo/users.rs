@@ -45,7 +45,7 @@ fn fold(username: &str) -> String {
     username.to_ascii_lowercase()
 }
 
-fn user_key(id: &str) -> Item {
+pub(super) fn user_key(id: &str) -> Item {
     key(keys::user(id), keys::USER_SK)
 }
 
@@ -70,6 +70,34 @@ fn identity_fields(
         (GUEST_ISSUE, id.guest_issue.as_ref().map(|i| s(i.as_str()))),
         (PASSWORD_HASH, hash.map(s)),
     ]
+}
+
+/// The condition under which the stored user is still `user` as far as a send depends
+/// on it: enabled, on `token_version` (the connection's: a revoke bumps the stored one),
+/// with the same kind, display name (the message's author name) and guest scope.
+pub(super) fn unchanged_for_send(
+    user: &UserRecord,
+    token_version: u32,
+) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let id = &user.identity;
+    let mut condition = format!(
+        "#{ENABLED} = :enabled AND #{TOKEN_VERSION} = :token_version AND #{KIND} = :kind \
+         AND #{DISPLAY_NAME} = :display_name AND "
+    );
+    let mut values = vec![
+        (":enabled", AttributeValue::Bool(true)),
+        (":token_version", n(token_version)),
+        (":kind", s(id.kind.as_str())),
+        (":display_name", s(&user.profile.display_name)),
+    ];
+    match &id.guest_room {
+        Some(room) => {
+            condition.push_str(&format!("#{GUEST_ROOM} = :guest_room"));
+            values.push((":guest_room", s(room.as_str())));
+        }
+        None => condition.push_str(&format!("attribute_not_exists(#{GUEST_ROOM})")),
+    }
+    (condition, values)
 }
 
 /// The fields `update_profile` owns.
@@ -115,7 +143,7 @@ fn read_roles(item: &Item) -> CoreResult<Vec<Role>> {
     }
 }
 
-fn read_user(item: &Item) -> CoreResult<UserRecord> {
+pub(super) fn read_user(item: &Item) -> CoreResult<UserRecord> {
     let tier = match get_opt_s(item, TIER)? {
         None => None,
         Some(raw) => Some(Tier::parse(raw).ok_or_else(|| corrupt(TIER))?),
@@ -241,11 +269,17 @@ impl UserStore for DynamoStore {
     }
 
     async fn user_by_id(&self, id: &UserId) -> CoreResult<Option<UserRecord>> {
-        ops::get_item(&self.client, &self.table, user_key(id.as_str()))
+        let user = ops::get_item(&self.client, &self.table, user_key(id.as_str()))
             .await?
             .as_ref()
             .map(read_user)
-            .transpose()
+            .transpose()?;
+        // Every fresh read refreshes the hint a send may start from.
+        match &user {
+            Some(u) => self.hints.saw_user(u),
+            None => self.hints.forget_user(id),
+        }
+        Ok(user)
     }
 
     async fn user_by_username(&self, username: &str) -> CoreResult<Option<UserRecord>> {
@@ -265,10 +299,12 @@ impl UserStore for DynamoStore {
     ) -> CoreResult<()> {
         // The username (and its claim and index key) is the login key: never updated.
         let fields = identity_fields(identity, password_hash);
+        self.hints.forget_user(&identity.user_id);
         send_update(update_user(self, &identity.user_id, fields)).await
     }
 
     async fn update_profile(&self, user: &UserId, profile: &Profile) -> CoreResult<()> {
+        self.hints.forget_user(user);
         send_update(update_user(self, user, profile_fields(profile))).await
     }
 

@@ -106,7 +106,12 @@ impl App {
                 .await;
             return Ok(json!({}));
         }
-        let actor: UserRecord = self.actor(connection).await?;
+        // A send may start from the store's hint of who the user is, because its commit
+        // compares that with the stored user (`ports::append_checked`); every other
+        // action reads the user.
+        let is_send = matches!(action, ClientAction::MessageSend(_));
+        let sender = self.sender(connection, is_send).await?;
+        let actor: &UserRecord = &sender.user;
         let id = &actor.identity;
         // Every socket of one person draws on one budget too.
         if !self.user_rate.allow(&id.user_id) {
@@ -114,36 +119,36 @@ impl App {
         }
         match action {
             ClientAction::Ping => Ok(json!({})),
-            ClientAction::RoomCreate(req) => self.room_create(&actor, req).await,
+            ClientAction::RoomCreate(req) => self.room_create(actor, req).await,
             ClientAction::RoomList => self.room_list(id).await,
             ClientAction::RoomGet(req) => self.room_get(id, &req.room_id).await,
-            ClientAction::RoomJoin(req) => self.room_join(&actor, &req.room_id).await,
-            ClientAction::RoomLeave(req) => self.room_leave(&actor, &req.room_id).await,
+            ClientAction::RoomJoin(req) => self.room_join(actor, &req.room_id).await,
+            ClientAction::RoomLeave(req) => self.room_leave(actor, &req.room_id).await,
             ClientAction::RoomInvite(req) => {
-                self.room_invite(&actor, &req.room_id, &req.user_id).await
+                self.room_invite(actor, &req.room_id, &req.user_id).await
             }
             ClientAction::RoomRemove(req) => {
-                self.room_remove(&actor, &req.room_id, &req.user_id).await
+                self.room_remove(actor, &req.room_id, &req.user_id).await
             }
-            ClientAction::MessageSend(req) => self.message_send(&actor, req).await,
+            ClientAction::MessageSend(req) => self.message_send(&sender, req).await,
             ClientAction::HistoryGet(req) => self.history_get(id, req).await,
             ClientAction::Typing(req) => self.typing(id, &req.room_id).await,
-            ClientAction::RoomInviteGuest(req) => self.room_invite_guest(&actor, req).await,
+            ClientAction::RoomInviteGuest(req) => self.room_invite_guest(actor, req).await,
             ClientAction::SupervisorObserve(req) => {
-                self.supervisor_observe(connection, &actor, &req.room_id)
+                self.supervisor_observe(connection, actor, &req.room_id)
                     .await
             }
             ClientAction::SupervisorBreakIn(req) => {
-                self.supervisor_break_in(&actor, &req.room_id).await
+                self.supervisor_break_in(actor, &req.room_id).await
             }
-            ClientAction::RobotList => self.robot_list(&actor).await,
-            ClientAction::RobotInvite(req) => self.robot_invite(&actor, req).await,
-            ClientAction::RobotRemove(req) => self.robot_remove(&actor, req).await,
-            ClientAction::RobotAsk(req) => self.robot_ask(&actor, req).await,
-            ClientAction::MessageShare(req) => self.message_share(&actor, req).await,
-            ClientAction::IssueEscalate(req) => self.issue_escalate(&actor, req).await,
-            ClientAction::IssueConclude(req) => self.issue_conclude(&actor, req).await,
-            ClientAction::IssueRate(req) => self.issue_rate(&actor, req).await,
+            ClientAction::RobotList => self.robot_list(actor).await,
+            ClientAction::RobotInvite(req) => self.robot_invite(actor, req).await,
+            ClientAction::RobotRemove(req) => self.robot_remove(actor, req).await,
+            ClientAction::RobotAsk(req) => self.robot_ask(actor, req).await,
+            ClientAction::MessageShare(req) => self.message_share(actor, req).await,
+            ClientAction::IssueEscalate(req) => self.issue_escalate(actor, req).await,
+            ClientAction::IssueConclude(req) => self.issue_conclude(actor, req).await,
+            ClientAction::IssueRate(req) => self.issue_rate(actor, req).await,
         }
     }
 }

@@ -8,52 +8,101 @@ use serde_json::{Value, json};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{MessageId, RoomId};
 use crate::model::{
-    Author, ContentType, Delivery, Identity, Message, MessageStatus, MessageText, NewMessage, Room,
-    RoomStatus, UserRecord, Visibility,
+    Author, Connection, ContentType, Delivery, Identity, Message, MessageStatus, MessageText,
+    NewMessage, Room, UserRecord, Visibility,
 };
 use crate::policy;
-use crate::ports::{Appended, PageQuery};
+use crate::ports::{Appended, PageQuery, SendGuard, SendRefusal, append_checked};
 use crate::protocol::actions::{HistoryGet, MessageSend};
 use crate::protocol::events::ServerEvent;
 use crate::service::App;
 use crate::service::fanout::Audience;
+use crate::service::session::Sender;
+
+/// Rounds of rebuilding a send whose user changed between the sender's view and the
+/// commit (a renamed profile, a stale hint). More than two in a row means the record
+/// keeps changing under us.
+const SEND_ROUNDS: u32 = 4;
+
+/// How one attempt at a send ended, when it did not fail.
+enum Attempt {
+    Sent(Message),
+    /// The user is not as the message was built: the stored user (already checked
+    /// current), to build it again from.
+    Rebuild(UserRecord),
+}
 
 impl App {
+    /// `message.send`. Membership, the room being open and the sender's identity are
+    /// checked by the commit itself ([`append_checked`]), so on a store that can check
+    /// them atomically a send reads nothing but its connection before committing.
     pub(crate) async fn message_send(
         &self,
-        actor: &UserRecord,
+        sender: &Sender,
         req: MessageSend,
     ) -> CoreResult<Value> {
-        let id = &actor.identity;
-        let room = self.member_room(id, &req.room_id).await?;
-        policy::may_post_with_visibility(id, req.visibility == Visibility::Employees)?;
-        let text = MessageText::parse_with_limit(req.text, self.config.limits.text_bytes)?;
-        if let Some(target) = &req.reply_to {
-            self.check_reply_target(id, &room, target, req.visibility)
-                .await?;
+        let mut user = sender.user.clone();
+        let mut text = match self.check_sender(&user, &req) {
+            Err(e) if sender.hinted => {
+                // A hint may be stale, and a stale view must not refuse: decide again
+                // on the stored user.
+                tracing::debug!(error = %e, "refused on a hint; reading the user");
+                user = self.fresh_sender(&sender.connection).await?;
+                self.check_sender(&user, &req)?
+            }
+            checked => checked?,
+        };
+        for _ in 0..SEND_ROUNDS {
+            match self.send_as(&sender.connection, &user, text, &req).await? {
+                Attempt::Sent(message) => return Ok(json!({ "message": message })),
+                Attempt::Rebuild(fresh) => {
+                    user = fresh;
+                    text = self.check_sender(&user, &req)?;
+                }
+            }
         }
-        if room.status != RoomStatus::Open {
-            // A resend of a message committed before the room concluded still gets its
-            // original back: idempotency beats the open-room check. Open rooms need no
-            // read here — `append_message` deduplicates atomically.
-            if let Some(existing) = self
+        Err(CoreError::Unavailable(
+            "your account changed while sending; try again".into(),
+        ))
+    }
+
+    /// What a send checks from its sender alone (no reads): guest scope, who may post
+    /// employees-only, and the text.
+    fn check_sender(&self, user: &UserRecord, req: &MessageSend) -> CoreResult<MessageText> {
+        let id = &user.identity;
+        policy::within_guest_scope(id, &req.room_id)?;
+        policy::may_post_with_visibility(id, req.visibility == Visibility::Employees)?;
+        MessageText::parse_with_limit(req.text.clone(), self.config.limits.text_bytes)
+    }
+
+    /// One attempt at a send as `user` (who may be a hint), with its checked text.
+    async fn send_as(
+        &self,
+        connection: &Connection,
+        user: &UserRecord,
+        text: MessageText,
+        req: &MessageSend,
+    ) -> CoreResult<Attempt> {
+        let id = &user.identity;
+        if let Some(target) = &req.reply_to {
+            // Only members may learn whether a message id exists: membership first.
+            let is_member = self
                 .deps
                 .store
-                .message_by_client_id(&room.id, id.user_id.as_str(), &req.client_msg_id)
-                .await?
-            {
-                return Ok(json!({ "message": existing }));
-            }
-            policy::must_be_open(&room)?;
+                .is_member(&req.room_id, id.user_id.as_str())
+                .await?;
+            policy::must_be_member(is_member)?;
+            self.check_reply_target(id, &req.room_id, target, req.visibility)
+                .await?;
         }
         let new = NewMessage {
             id: MessageId::parse(self.new_id("msg"))?,
-            room_id: room.id.clone(),
-            client_msg_id: Some(req.client_msg_id),
+            room_id: req.room_id.clone(),
+            client_msg_id: Some(req.client_msg_id.clone()),
             author: Author {
                 id: id.user_id.to_string(),
                 kind: id.kind.into(),
-                display_name: actor.profile.display_name.clone(),
+                display_name: user.profile.display_name.clone(),
             },
             content_type: ContentType::Chat,
             delivery: Delivery::Streaming,
@@ -61,12 +110,50 @@ impl App {
             visibility: req.visibility,
             text: text.into_inner(),
             data: None,
-            reply_to: req.reply_to,
+            reply_to: req.reply_to.clone(),
             shared_from: None,
             created_at: self.deps.clock.now(),
         };
-        let message = self.commit_and_announce(new).await?;
-        Ok(json!({ "message": message }))
+        let guard = SendGuard { connection, user };
+        let refusal = match append_checked(&*self.deps.store, &new, &guard).await? {
+            Ok(appended) => {
+                return Ok(Attempt::Sent(self.announce_if_new(appended).await));
+            }
+            Err(refusal) => refusal,
+        };
+        match refusal {
+            SendRefusal::ConnectionGone => Err(CoreError::Unauthorized),
+            SendRefusal::UserChanged(stored) => self
+                .still_current(connection, stored.map(|u| *u))
+                .await
+                .map(Attempt::Rebuild),
+            SendRefusal::NotAMember => {
+                policy::must_be_member(false)?;
+                Err(CoreError::Internal("a non-member was let through".into()))
+            }
+            SendRefusal::RoomClosed => {
+                // A resend of a message committed before the room concluded still gets
+                // its original back: idempotency beats the open-room check.
+                if let Some(existing) = self
+                    .deps
+                    .store
+                    .message_by_client_id(&req.room_id, id.user_id.as_str(), &req.client_msg_id)
+                    .await?
+                {
+                    return Ok(Attempt::Sent(existing));
+                }
+                let room = self
+                    .deps
+                    .store
+                    .room(&req.room_id)
+                    .await?
+                    .ok_or_else(|| CoreError::not_found("no such room"))?;
+                policy::must_be_open(&room)?;
+                Err(CoreError::Internal(
+                    "a send was refused for a closed room that is open".into(),
+                ))
+            }
+        }
     }
 
     /// `replyTo` must name a message of the room the sender can see, and a message
@@ -74,14 +161,14 @@ impl App {
     async fn check_reply_target(
         &self,
         sender: &Identity,
-        room: &Room,
+        room: &RoomId,
         target: &MessageId,
         visibility: Visibility,
     ) -> CoreResult<()> {
         let original = self
             .deps
             .store
-            .message(&room.id, target)
+            .message(room, target)
             .await?
             .filter(|m| policy::may_see(sender.kind, m.visibility))
             .ok_or_else(|| CoreError::not_found("no such message to reply to"))?;
@@ -95,7 +182,14 @@ impl App {
 
     /// Appends and, when new, pushes `message.created` to whoever may see it.
     pub(crate) async fn commit_and_announce(&self, new: NewMessage) -> CoreResult<Message> {
-        match self.deps.store.append_message(&new).await? {
+        let appended = self.deps.store.append_message(&new).await?;
+        Ok(self.announce_if_new(appended).await)
+    }
+
+    /// Pushes `message.created` for a message just created; a resend's original was
+    /// announced when it was first committed.
+    async fn announce_if_new(&self, appended: Appended) -> Message {
+        match appended {
             Appended::Created(message) => {
                 let event = ServerEvent::MessageCreated {
                     room_id: message.room_id.clone(),
@@ -103,9 +197,9 @@ impl App {
                 };
                 self.broadcast(&message.room_id, &event, Audience::Room)
                     .await;
-                Ok(message)
+                message
             }
-            Appended::Existing(message) => Ok(message),
+            Appended::Existing(message) => message,
         }
     }
 

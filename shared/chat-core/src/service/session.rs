@@ -23,6 +23,21 @@ pub struct Handshake {
     pub origin: Option<String>,
 }
 
+/// Who acts on a connection ([`App::sender`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Sender {
+    pub connection: Connection,
+    pub user: UserRecord,
+    /// `user` is the store's hint, not a read.
+    pub hinted: bool,
+}
+
+/// The one rule for a user still allowed to act with a token (or socket) of
+/// `token_version`: enabled, and not revoked since.
+fn is_current(user: &UserRecord, token_version: u32) -> bool {
+    user.identity.enabled && user.identity.token_version == token_version
+}
+
 /// `Bearer <token>` → `<token>`.
 pub fn bearer_token(authorization: &str) -> Option<&str> {
     let (scheme, token) = authorization.trim().split_once(' ')?;
@@ -105,7 +120,7 @@ impl App {
         token_version: u32,
     ) -> CoreResult<UserRecord> {
         match self.deps.store.user_by_id(user_id).await? {
-            Some(u) if u.identity.enabled && u.identity.token_version == token_version => Ok(u),
+            Some(u) if is_current(&u, token_version) => Ok(u),
             _ => Err(CoreError::Unauthorized),
         }
     }
@@ -203,7 +218,7 @@ impl App {
             .await?
             .ok_or(CoreError::Unauthorized)?;
         match self.deps.store.user_by_id(&user_id).await? {
-            Some(u) if u.identity.enabled && u.identity.token_version == minted_under => Ok(u),
+            Some(u) if is_current(&u, minted_under) => Ok(u),
             _ => Err(CoreError::Unauthorized),
         }
     }
@@ -235,23 +250,61 @@ impl App {
         Ok(())
     }
 
-    /// The user behind a connection, re-checked against the store on every action so a
-    /// revoke or disable takes effect even if closing the socket failed.
-    pub(crate) async fn actor(&self, connection_id: &ConnectionId) -> CoreResult<UserRecord> {
+    /// The connection and its user, re-checked against the store on every action so a
+    /// revoke or disable takes effect even if closing the socket failed. With `hint`,
+    /// the user may be the store's hint ([`crate::ports::MessageStore::author_hint`])
+    /// instead of a read: only for a send, whose commit compares it with the stored
+    /// user. A hint that looks revoked is never trusted to refuse; the store is asked.
+    pub(crate) async fn sender(
+        &self,
+        connection_id: &ConnectionId,
+        hint: bool,
+    ) -> CoreResult<Sender> {
         let connection = self
             .deps
             .store
             .connection(connection_id)
             .await?
             .ok_or(CoreError::Unauthorized)?;
-        match self
-            .current_user(&connection.user_id, connection.token_version)
-            .await
-        {
-            Ok(user) => Ok(user),
-            Err(e) => {
-                self.close_connections(&[connection]).await;
-                Err(e)
+        let hinted = hint
+            .then(|| self.deps.store.author_hint(&connection.user_id))
+            .flatten()
+            .filter(|u| is_current(u, connection.token_version));
+        if let Some(user) = hinted {
+            return Ok(Sender {
+                connection,
+                user,
+                hinted: true,
+            });
+        }
+        let user = self.fresh_sender(&connection).await?;
+        Ok(Sender {
+            connection,
+            user,
+            hinted: false,
+        })
+    }
+
+    /// The stored user of `connection` if still current; otherwise the socket is closed
+    /// and the action refused.
+    pub(crate) async fn fresh_sender(&self, connection: &Connection) -> CoreResult<UserRecord> {
+        let user = self.deps.store.user_by_id(&connection.user_id).await?;
+        self.still_current(connection, user).await
+    }
+
+    /// `user` (as just read) if enabled and on the connection's token version;
+    /// otherwise closes the connection and refuses.
+    pub(crate) async fn still_current(
+        &self,
+        connection: &Connection,
+        user: Option<UserRecord>,
+    ) -> CoreResult<UserRecord> {
+        match user.filter(|u| is_current(u, connection.token_version)) {
+            Some(user) => Ok(user),
+            None => {
+                self.close_connections(std::slice::from_ref(connection))
+                    .await;
+                Err(CoreError::Unauthorized)
             }
         }
     }

@@ -10,6 +10,7 @@
 //! - [`guests`]: guests join only with an employee present, also racing a removal.
 //! - [`issues`]: `list_issues`, the supervisor queues.
 //! - [`messages`]: gapless sequence numbers, idempotent sends, paging, visibility.
+//! - [`guarded_sends`]: `ports::append_checked`, a send committed only while its guard holds.
 //! - [`connections`]: connections, observers and a room's audience.
 //! - [`tickets`]: single-use tickets.
 //! - [`invites`]: single-use, expiring guest invitations.
@@ -19,6 +20,7 @@
 pub mod audit;
 pub mod connections;
 pub mod files;
+pub mod guarded_sends;
 pub mod guests;
 pub mod invites;
 pub mod issue_history;
@@ -84,6 +86,10 @@ where
             message_batches::a_batch_gets_consecutive_seqs_in_one_step,
             message_batches::a_resent_batch_returns_the_originals,
             message_batches::a_batch_for_a_missing_room_is_not_found,
+            guarded_sends::a_guarded_send_commits_while_its_guard_holds,
+            guarded_sends::a_guarded_send_refuses_non_members_and_concluded_rooms,
+            guarded_sends::a_resend_gets_its_original_but_only_while_a_member,
+            guarded_sends::an_atomic_guard_refuses_a_closed_connection_or_a_changed_user,
             connections::connections_put_get_delete,
             connections::connections_of_lists_only_that_users_connections,
             connections::room_connections_are_members_connections_plus_observers,
@@ -114,6 +120,9 @@ where
     eprintln!("contract store::messages::concurrent_appends_are_gapless");
     let store = make().await;
     messages::concurrent_appends_are_gapless(&[&store, &store]).await;
+    eprintln!("contract store::guarded_sends::concurrent_guarded_sends_are_gapless");
+    let store = make().await;
+    guarded_sends::concurrent_guarded_sends_are_gapless(&[&store, &store]).await;
     eprintln!("contract store::message_batches::concurrent_batches_stay_whole");
     let store = make().await;
     message_batches::concurrent_batches_stay_whole(&[&store, &store]).await;
