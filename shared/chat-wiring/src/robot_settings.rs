@@ -13,15 +13,28 @@
 //! | `CHAT_SECRETS_EXTENSION_ENDPOINT` | `http://localhost:2773` | the Parameters and Secrets Lambda Extension |
 //! | `CHAT_OFFLINE_SEED` | `7` | the offline joke writer's seed |
 //! | `CHAT_OFFLINE_PACE_MS` | `25` | the offline writer's pause between streamed words |
+//! | `CHAT_FORMSTACK_BASE_URL` | `https://www.formstack.com/api/v2` | the Formstack API root the forms robot fetches forms from |
+//! | `CHAT_FORMSTACK_TOKEN` | none | the Formstack access token itself (local runs; never on AWS) |
+//! | `CHAT_FORMSTACK_TOKEN_SECRET` | none | on AWS: Secrets Manager secret holding the token |
+//! | `CHAT_FORMSTACK_TOKEN_PARAMETER` | none | on AWS: SSM SecureString parameter holding the token |
+//! | `CHAT_FORMSTACK_TIMEOUT_SECONDS` | `20` | one form fetch, body included |
 //!
 //! A key named by secret or parameter is read once, when the registry is built, through
 //! the Lambda extension (authenticated with the function's `AWS_SESSION_TOKEN`); the
-//! key is never logged (`ApiKey` prints as `***`).
+//! key is never logged (`ApiKey` prints as `***`). A Formstack token named that way is
+//! read on the first form asked for by id instead, and kept; without any token the
+//! forms robot still diagnoses uploaded exports, and asking by id says it is not
+//! configured.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chat_core::ports::Robots;
+use robots::forms::formstack::{
+    BASE_URL_VAR as FORMSTACK_BASE_URL_VAR, TIMEOUT_VAR as FORMSTACK_TIMEOUT_VAR,
+    TOKEN_VAR as FORMSTACK_TOKEN_VAR,
+};
+use robots::forms::{FormstackClient, FormstackConfig};
 use robots::llm::{self, ApiKey, LlmConfig, ProviderKind, SecretSource};
 use robots::{JokeSource, OfflineSettings, Registry, RobotsConfig};
 
@@ -59,6 +72,36 @@ pub struct LlmSetup {
     pub key: KeySource,
 }
 
+/// How the forms robot reaches Formstack (`CHAT_FORMSTACK_*`, read by
+/// [`FormstackConfig::from_lookup`]). A wrapper so that [`RobotSetup`] can be compared:
+/// the config itself has no `PartialEq`. Its tokens are `ApiKey`s, so it prints them
+/// as `***`.
+#[derive(Debug, Clone, Default)]
+pub struct FormstackSetup(pub FormstackConfig);
+
+impl PartialEq for FormstackSetup {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured so that a field added to the config cannot be left out here.
+        let FormstackConfig {
+            base_url,
+            token,
+            connect_timeout,
+            timeout,
+            max_response_bytes,
+            extension_endpoint,
+            session_token,
+        } = &self.0;
+        let o = &other.0;
+        *base_url == o.base_url
+            && *token == o.token
+            && *connect_timeout == o.connect_timeout
+            && *timeout == o.timeout
+            && *max_response_bytes == o.max_response_bytes
+            && *extension_endpoint == o.extension_endpoint
+            && *session_token == o.session_token
+    }
+}
+
 /// Everything about robots that configuration decides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RobotSetup {
@@ -68,6 +111,8 @@ pub struct RobotSetup {
     pub llm: Option<LlmSetup>,
     pub offline: OfflineSettings,
     pub extension_endpoint: String,
+    /// The forms robot's Formstack access; the default has no token.
+    pub formstack: FormstackSetup,
 }
 
 impl Default for RobotSetup {
@@ -78,6 +123,7 @@ impl Default for RobotSetup {
             llm: None,
             offline: OfflineSettings::default(),
             extension_endpoint: llm::DEFAULT_EXTENSION_ENDPOINT.to_string(),
+            formstack: FormstackSetup::default(),
         }
     }
 }
@@ -101,6 +147,7 @@ impl RobotSetup {
         if let Some(v) = get(SECRETS_EXTENSION_VAR) {
             s.extension_endpoint = v;
         }
+        s.formstack = formstack(get)?;
         let provider = get(LLM_PROVIDER_VAR).unwrap_or_else(|| "offline".into());
         if provider.trim().eq_ignore_ascii_case("offline") {
             return Ok(s);
@@ -192,8 +239,37 @@ impl RobotSetup {
         Ok(Arc::new(Registry::new(RobotsConfig {
             jokes: self.jokes,
             joke_source,
+            formstack: self.formstack.0.clone(),
         })))
     }
+}
+
+/// The Formstack settings, refused here rather than on the first form asked by id.
+fn formstack(get: &impl Fn(&str) -> Option<String>) -> Result<FormstackSetup, ConfigError> {
+    // Checked first so the error names the variable like the others above do; what
+    // `from_lookup` can still refuse is then only the token's sources.
+    if let Some(v) = get(FORMSTACK_TIMEOUT_VAR) {
+        whole(FORMSTACK_TIMEOUT_VAR, &v)?;
+    }
+    let config = FormstackConfig::from_lookup(get).map_err(|e| ConfigError::Invalid {
+        name: FORMSTACK_TOKEN_VAR,
+        reason: match e {
+            robots::Error::FormstackConfig(reason) => reason,
+            other => other.to_string(),
+        },
+    })?;
+    // Only a base URL someone set can be wrong; building the client checks it (the
+    // default is known good, and every process reads these settings).
+    if get(FORMSTACK_BASE_URL_VAR).is_some() {
+        FormstackClient::new(config.clone()).map_err(|e| ConfigError::Invalid {
+            name: FORMSTACK_BASE_URL_VAR,
+            reason: match e {
+                robots::Error::FormstackConfig(reason) => reason,
+                other => other.to_string(),
+            },
+        })?;
+    }
+    Ok(FormstackSetup(config))
 }
 
 fn whole(name: &'static str, raw: &str) -> Result<u64, ConfigError> {
@@ -274,5 +350,62 @@ mod tests {
         assert_eq!(s.offline.pace, Duration::ZERO);
         assert!(!s.jokes);
         assert!(from(&[(JOKES_VAR, "maybe")]).is_err());
+    }
+
+    #[test]
+    fn formstack_settings_are_read_checked_and_never_print_the_token() {
+        use robots::forms::TokenSource;
+        use robots::forms::formstack::{TOKEN_PARAMETER_VAR, TOKEN_SECRET_VAR};
+
+        let s = from(&[
+            (FORMSTACK_BASE_URL_VAR, "http://127.0.0.1:9/api/v2"),
+            (FORMSTACK_TOKEN_VAR, "fs-secret-456"),
+            (FORMSTACK_TIMEOUT_VAR, "7"),
+        ])
+        .unwrap();
+        let config = &s.formstack.0;
+        assert_eq!(config.base_url, "http://127.0.0.1:9/api/v2");
+        assert_eq!(config.timeout, Duration::from_secs(7));
+        assert_eq!(
+            config.token,
+            Some(TokenSource::Direct(ApiKey::new("fs-secret-456")))
+        );
+        assert!(!format!("{s:?}").contains("fs-secret-456"));
+        assert_ne!(s, RobotSetup::default());
+        let other_token = from(&[
+            (FORMSTACK_BASE_URL_VAR, "http://127.0.0.1:9/api/v2"),
+            (FORMSTACK_TOKEN_VAR, "fs-secret-789"),
+            (FORMSTACK_TIMEOUT_VAR, "7"),
+        ])
+        .unwrap();
+        assert_ne!(s, other_token, "tokens are compared, though never printed");
+
+        let named = from(&[(TOKEN_SECRET_VAR, "istackbuddy/formstack")]).unwrap();
+        assert_eq!(
+            named.formstack.0.token,
+            Some(TokenSource::Named(SecretSource::SecretsManager(
+                "istackbuddy/formstack".into()
+            )))
+        );
+
+        let two = from(&[(TOKEN_SECRET_VAR, "a"), (TOKEN_PARAMETER_VAR, "b")]).unwrap_err();
+        assert!(two.to_string().contains("set only one of"), "{two}");
+        let timeout = from(&[(FORMSTACK_TIMEOUT_VAR, "soon")]).unwrap_err();
+        assert!(
+            timeout.to_string().starts_with(FORMSTACK_TIMEOUT_VAR),
+            "{timeout}"
+        );
+        let url = from(&[(FORMSTACK_BASE_URL_VAR, "formstack.com")]).unwrap_err();
+        assert!(url.to_string().starts_with(FORMSTACK_BASE_URL_VAR), "{url}");
+    }
+
+    #[tokio::test]
+    async fn the_registry_lists_the_forms_robot_with_its_arguments() {
+        let s = from(&[(JOKES_VAR, "off"), (FORMSTACK_TOKEN_VAR, "t")]).unwrap();
+        let robots = s.registry().await.unwrap();
+        let card = robots.info("iStackBuddy.forms.diagnostics").unwrap();
+        let args: Vec<&str> = card.args.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(args, ["fileId", "formId"]);
+        assert_eq!(robots.catalog().len(), 1);
     }
 }

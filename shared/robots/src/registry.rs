@@ -1,50 +1,62 @@
 //! The installation's robots, behind chat-core's `Robots` port.
 //!
-//! - `iStackBuddy.forms.diagnostics`: the real robot. It is listed (employees can invite
-//!   it) but its answer arrives with the forms-robot work; until then it fails with a
-//!   reason that says so instead of pretending.
+//! - `iStackBuddy.forms.diagnostics` ([`FormsRobot`]): diagnoses a Formstack form, from
+//!   an uploaded export or fetched by id through the Formstack API
+//!   ([`RobotsConfig::formstack`]; without a token only uploaded exports work).
 //! - The four jokes robots ([`crate::jokes`]), development only: on by default, turned
 //!   off with `RobotsConfig::jokes = false` for production.
 
-use chat_core::model::{ContentType, Delivery, RobotArg, RobotFailure, RobotInfo, RobotRequest};
+use chat_core::model::{RobotFailure, RobotInfo, RobotRequest};
 use chat_core::ports::{RobotStream, Robots};
 use futures::StreamExt;
 
+use crate::forms::{FormsRobot, FormstackConfig};
+use crate::jokes::offline::OfflineSettings;
 use crate::jokes::{JokeSource, JokesEngine};
 
-pub const FORMS_DIAGNOSTICS: &str = "iStackBuddy.forms.diagnostics";
+pub const FORMS_DIAGNOSTICS: &str = chat_core::model::FORMS_DIAGNOSTICS_ROBOT;
 
 /// What the registry is built from.
 #[derive(Debug, Clone)]
 pub struct RobotsConfig {
     pub jokes: bool,
     pub joke_source: JokeSource,
+    /// How the forms robot reaches Formstack. The default has no token: forms can then
+    /// only be diagnosed from an uploaded export.
+    pub formstack: FormstackConfig,
+}
+
+impl Default for RobotsConfig {
+    /// Jokes on and offline, Formstack not configured: a development installation.
+    fn default() -> Self {
+        RobotsConfig {
+            jokes: true,
+            joke_source: JokeSource::Offline(OfflineSettings::default()),
+            formstack: FormstackConfig::default(),
+        }
+    }
 }
 
 /// Every robot of this installation.
 pub struct Registry {
     catalog: Vec<RobotInfo>,
+    forms: FormsRobot,
     jokes: Option<JokesEngine>,
 }
 
 impl Registry {
+    /// Makes no request: a named Formstack token is read on the first form asked by id.
     pub fn new(config: RobotsConfig) -> Self {
-        let mut catalog = vec![RobotInfo {
-            name: FORMS_DIAGNOSTICS.to_string(),
-            description: "Formstack form diagnostics: logic, calculations and configuration problems of a form".into(),
-            delivery: Delivery::BatchDelay,
-            content_type: ContentType::Chat,
-            args: vec![RobotArg {
-                name: "formId".into(),
-                description: "the form to analyse (default: the issue's form)".into(),
-                required: false,
-            }],
-        }];
+        let mut catalog = vec![FormsRobot::info()];
         let jokes = config.jokes.then(|| {
             catalog.extend(JokesEngine::catalog());
             JokesEngine::new(config.joke_source)
         });
-        Registry { catalog, jokes }
+        Registry {
+            catalog,
+            forms: FormsRobot::new(config.formstack),
+            jokes,
+        }
     }
 }
 
@@ -54,14 +66,13 @@ impl Robots for Registry {
     }
 
     fn answer(&self, request: RobotRequest) -> RobotStream {
+        if request.robot == FORMS_DIAGNOSTICS {
+            return self.forms.answer(request);
+        }
         match &self.jokes {
             Some(engine) if JokesEngine::handles(&request.robot) => engine.answer(request),
             _ => {
-                let reason = if request.robot == FORMS_DIAGNOSTICS {
-                    "form diagnostics in the chat are not available in this version; use the form-diagnose tool".to_string()
-                } else {
-                    format!("{} is not a robot of this installation", request.robot)
-                };
+                let reason = format!("{} is not a robot of this installation", request.robot);
                 futures::stream::once(async move { Err(RobotFailure(reason)) }).boxed()
             }
         }

@@ -19,6 +19,7 @@ fn offline(pace_ms: u64) -> Registry {
             seed: 7,
             pace: Duration::from_millis(pace_ms),
         }),
+        ..RobotsConfig::default()
     })
 }
 
@@ -51,6 +52,7 @@ async fn collect(
         match item {
             Ok(RobotChunk::Text(t)) => chunks.push(t),
             Ok(RobotChunk::Final(a)) => last = Some(a.text),
+            Ok(RobotChunk::More(a)) => panic!("a jokes robot answers once: {a:?}"),
             Err(f) => failed = Some(f.0),
         }
     }
@@ -81,6 +83,7 @@ async fn jokes_can_be_turned_off() {
     let registry = Registry::new(RobotsConfig {
         jokes: false,
         joke_source: JokeSource::Offline(OfflineSettings::default()),
+        ..RobotsConfig::default()
     });
     assert_eq!(registry.catalog().len(), 1);
     let (_, _, failed) =
@@ -131,6 +134,7 @@ async fn an_llm_joke_gets_the_customer_and_observations_never_the_transcript() {
     let registry = Registry::new(RobotsConfig {
         jokes: true,
         joke_source: JokeSource::Llm(llm.clone()),
+        ..RobotsConfig::default()
     });
     let mut request = contract::plain_request("iStackBuddy.sign.jokes");
     request.args.insert(

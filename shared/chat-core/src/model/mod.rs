@@ -33,7 +33,7 @@ pub use message::{
 };
 pub use robot::{
     FORMS_DIAGNOSTICS_ROBOT, IssueBrief, RobotAnswer, RobotArg, RobotChunk, RobotFailure,
-    RobotInfo, RobotRequest,
+    RobotFile, RobotInfo, RobotInput, RobotRequest,
 };
 pub use room::{Member, Participant, ParticipantKind, Room, RoomKind, RoomStatus, RoomView};
 pub use text::{DisplayName, MessageText, Title};

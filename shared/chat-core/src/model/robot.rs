@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::ids::IssueId;
+use crate::ids::{FileId, IssueId};
 use crate::model::identity::Tier;
 use crate::model::message::{ContentType, Delivery};
 
@@ -57,6 +57,28 @@ pub struct RobotRequest {
     /// `robot.ask {args}`, checked against [`RobotInfo::args`].
     pub args: Map<String, Value>,
     pub issue: IssueBrief,
+    /// The file `args.fileId` names, read by the core after checking it is a complete
+    /// file of the same room: robots never reach storage themselves.
+    pub attachment: Option<RobotInput>,
+}
+
+/// A file handed to a robot with its request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotInput {
+    pub file_id: FileId,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// File content a robot answers with (an `image` or `file` answer). The core stores it
+/// and gives the message `data.fileId`, so members who may see the answer can
+/// download it like any other file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A robot's finished answer.
@@ -65,14 +87,32 @@ pub struct RobotAnswer {
     pub content_type: ContentType,
     pub text: String,
     pub data: Option<Value>,
+    /// Content to store as a file (for `image` and `file` answers).
+    pub file: Option<RobotFile>,
+}
+
+impl RobotAnswer {
+    /// A text (or typed `data`) answer without a file.
+    pub fn new(content_type: ContentType, text: impl Into<String>, data: Option<Value>) -> Self {
+        RobotAnswer {
+            content_type,
+            text: text.into(),
+            data,
+            file: None,
+        }
+    }
 }
 
 /// One item of a robot's output stream: ordered text (streaming robots), or the whole
-/// answer at once (batch robots, or a streaming robot that wants a typed result).
+/// answer at once (batch robots, or a streaming robot that wants a typed result), then
+/// any further answers to the same question.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RobotChunk {
     Text(String),
     Final(RobotAnswer),
+    /// Another answer to the same request (a graph, an image, a report): posted as its
+    /// own message after the first, in the order given, with the same visibility.
+    More(RobotAnswer),
 }
 
 /// Why a robot could not answer, in words an employee can read (the message shows it).

@@ -12,6 +12,7 @@
 //!   guest left or stayed away.
 //! - [`jobs`]: what a worker does with a delivered background job.
 //! - [`robots`]: robot list, invite, remove, ask; [`robot_jobs`]: the answer job;
+//!   [`robot_files`]: files robots are given and answer with, further answers;
 //!   [`coalesce`]: cutting streamed text into few deltas.
 //! - [`sharing`]: `message.share`, the one way employees-only content reaches guests.
 //! - [`supervisor`]: floor views, observe, break-in; [`transcripts`]: a room's or an
@@ -37,6 +38,7 @@ pub mod guests;
 pub mod issues;
 pub mod jobs;
 pub mod messages;
+pub mod robot_files;
 pub mod robot_jobs;
 pub mod robots;
 pub mod rooms;

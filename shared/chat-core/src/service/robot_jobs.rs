@@ -58,7 +58,8 @@ impl Default for RobotSettings {
 
 /// How a robot's run ended, before it is stored.
 enum Ending {
-    Answered(RobotAnswer),
+    /// The first answer, and any further ones in order.
+    Answered(RobotAnswer, Vec<RobotAnswer>),
     Failed(String),
 }
 
@@ -84,7 +85,10 @@ impl App {
             return Ok(JobOutcome::Done);
         }
         match self.answer(room_id, request_id, &response).await {
-            Ok(Ending::Answered(answer)) => {
+            Ok(Ending::Answered(answer, more)) => {
+                // Further answers first: a finished response then means every answer
+                // is stored, so a redelivered job that finds it finished loses nothing.
+                self.post_more_answers(&response, request_id, more).await?;
                 self.finish_answered(response, answer).await?;
                 Ok(JobOutcome::Done)
             }
@@ -129,6 +133,10 @@ impl App {
             .issue(&room.issue_id)
             .await?
             .ok_or_else(|| CoreError::not_found("no such issue"))?;
+        let attachment = match self.robot_input(&request).await? {
+            Ok(input) => input,
+            Err(reason) => return Ok(Ending::Failed(reason)),
+        };
         let args = request
             .data
             .as_ref()
@@ -148,6 +156,7 @@ impl App {
                 tier: issue.tier,
                 observations: self.latest_observations(&issue.room_ids).await?,
             },
+            attachment,
         };
         let limit = self.config.robots.answer_timeout;
         match tokio::time::timeout(limit, self.stream_answer(robot_request, response)).await {
@@ -207,6 +216,7 @@ impl App {
         let mut coalescer = Coalescer::new(self.config.robots.deltas);
         let mut audience = DeltaAudience::default();
         let mut last: Option<RobotAnswer> = None;
+        let mut more: Vec<RobotAnswer> = Vec::new();
         loop {
             let flush_at = coalescer.flush_at();
             let delta = tokio::select! {
@@ -214,6 +224,10 @@ impl App {
                     Some(Ok(RobotChunk::Text(text))) => coalescer.push(&text, Instant::now()),
                     Some(Ok(RobotChunk::Final(answer))) => {
                         last = Some(answer);
+                        None
+                    }
+                    Some(Ok(RobotChunk::More(answer))) => {
+                        more.push(answer);
                         None
                     }
                     Some(Err(failure)) => return Ok(Ending::Failed(failure.0)),
@@ -236,16 +250,12 @@ impl App {
         }
         let answer = match last {
             Some(answer) => answer,
-            None => RobotAnswer {
-                content_type: response.content_type,
-                text: coalescer.into_text(),
-                data: None,
-            },
+            None => RobotAnswer::new(response.content_type, coalescer.into_text(), None),
         };
         if answer.text.trim().is_empty() && answer.data.is_none() {
             return Ok(Ending::Failed("the robot gave an empty answer".into()));
         }
-        Ok(Ending::Answered(answer))
+        Ok(Ending::Answered(answer, more))
     }
 
     async fn push_delta(

@@ -100,6 +100,7 @@ impl App {
         let text = MessageText::parse_with_limit(req.text, self.config.limits.text_bytes)?;
         let args = req.args.unwrap_or_default();
         check_args(&info, &args)?;
+        self.check_robot_file_arg(&room.id, id.kind, &args).await?;
         let now = self.deps.clock.now();
         let request_id = MessageId::parse(self.new_id("msg"))?;
         let request = NewMessage {

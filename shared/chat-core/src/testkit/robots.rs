@@ -17,6 +17,9 @@ pub const BATCH: &str = "test.batch";
 pub const FAIL: &str = "test.fail";
 pub const HANG: &str = "test.hang";
 pub const GRAPH: &str = "test.graph";
+/// Reads the file it is given (`args.fileId`) and answers four times: a chat summary,
+/// a graph, an image and a file, like the forms robot.
+pub const MULTI: &str = "test.multi";
 
 /// The scripted robots. `pace` is the pause between the echo robot's words.
 pub struct ScriptedRobots {
@@ -67,6 +70,12 @@ impl ScriptedRobots {
                 info(FAIL, Delivery::Streaming, ContentType::Chat, vec![]),
                 info(HANG, Delivery::BatchDelay, ContentType::Chat, vec![]),
                 info(GRAPH, Delivery::BatchDelay, ContentType::Graph, vec![]),
+                info(
+                    MULTI,
+                    Delivery::BatchDelay,
+                    ContentType::Chat,
+                    vec![optional("fileId")],
+                ),
             ],
             pace,
         }
@@ -111,17 +120,19 @@ impl Robots for ScriptedRobots {
                     .map(str::to_string)
                     .or(request.issue.customer_name.clone())
                     .unwrap_or_else(|| "nobody".into());
-                let mut text =
-                    format!("answer for {who} about {:?}: {}", request.issue.title, request.text);
+                let mut text = format!(
+                    "answer for {who} about {:?}: {}",
+                    request.issue.title, request.text
+                );
                 if let Some(observations) = &request.issue.observations {
                     text.push_str(&format!(" [diagnostics: {}]", observations.join("; ")));
                 }
                 futures::stream::once(async move {
-                    Ok(RobotChunk::Final(RobotAnswer {
-                        content_type: ContentType::Chat,
+                    Ok(RobotChunk::Final(RobotAnswer::new(
+                        ContentType::Chat,
                         text,
-                        data: None,
-                    }))
+                        None,
+                    )))
                 })
                 .boxed()
             }
@@ -132,20 +143,68 @@ impl Robots for ScriptedRobots {
             .boxed(),
             HANG => futures::stream::pending().boxed(),
             GRAPH => futures::stream::once(async {
-                Ok(RobotChunk::Final(RobotAnswer {
-                    content_type: ContentType::Graph,
-                    text: "two fields".into(),
-                    data: Some(json!({
-                        "nodes": [{"id": "a", "label": "A", "kind": "field"}, {"id": "b", "label": "B", "kind": "field"}],
-                        "edges": [{"from": "a", "to": "b", "kind": "logic"}]
-                    })),
-                }))
+                Ok(RobotChunk::Final(RobotAnswer::new(
+                    ContentType::Graph,
+                    "two fields",
+                    Some(two_fields()),
+                )))
             })
             .boxed(),
+            MULTI => futures::stream::iter(multi_answers(&request)).boxed(),
             other => {
                 let reason = format!("no scripted robot {other}");
                 futures::stream::once(async move { Err(RobotFailure(reason)) }).boxed()
             }
         }
     }
+}
+
+fn two_fields() -> serde_json::Value {
+    json!({
+        "nodes": [{"id": "a", "label": "A", "kind": "field"}, {"id": "b", "label": "B", "kind": "field"}],
+        "edges": [{"from": "a", "to": "b", "kind": "logic"}]
+    })
+}
+
+/// The [`MULTI`] robot's four answers about the attached file (or a failure without one).
+fn multi_answers(request: &RobotRequest) -> Vec<Result<RobotChunk, RobotFailure>> {
+    let Some(input) = &request.attachment else {
+        return vec![Err(RobotFailure("test.multi needs a fileId".into()))];
+    };
+    let size = input.bytes.len();
+    let svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><text y="15">{size}</text></svg>"#
+    );
+    vec![
+        Ok(RobotChunk::Final(RobotAnswer::new(
+            ContentType::Chat,
+            format!("{} is {size} bytes", input.name),
+            Some(json!({ "observations": [format!("{} has {size} bytes", input.name)] })),
+        ))),
+        Ok(RobotChunk::More(RobotAnswer::new(
+            ContentType::Graph,
+            "two fields",
+            Some(two_fields()),
+        ))),
+        Ok(RobotChunk::More(RobotAnswer {
+            content_type: ContentType::Image,
+            text: "the drawing".into(),
+            data: Some(json!({ "width": 40, "height": 20 })),
+            file: Some(crate::model::RobotFile {
+                name: "drawing.svg".into(),
+                content_type: "image/svg+xml".into(),
+                bytes: svg.into_bytes(),
+            }),
+        })),
+        Ok(RobotChunk::More(RobotAnswer {
+            content_type: ContentType::File,
+            text: "the report".into(),
+            data: None,
+            file: Some(crate::model::RobotFile {
+                name: "report.json".into(),
+                content_type: "application/json".into(),
+                bytes: json!({ "size": size }).to_string().into_bytes(),
+            }),
+        })),
+    ]
 }

@@ -123,11 +123,11 @@ impl JokesEngine {
                 while let Some(piece) = text.next().await {
                     joined.push_str(&piece.map_err(failure)?);
                 }
-                Ok(RobotChunk::Final(RobotAnswer {
-                    content_type: ContentType::Chat,
-                    text: joined,
-                    data: None,
-                }))
+                Ok(RobotChunk::Final(RobotAnswer::new(
+                    ContentType::Chat,
+                    joined,
+                    None,
+                )))
             })
             .boxed(),
         }

@@ -32,6 +32,7 @@ pub fn plain_request(robot: &str) -> RobotRequest {
             tier: Tier::T1,
             observations: None,
         },
+        attachment: None,
     }
 }
 
@@ -95,6 +96,18 @@ pub async fn every_robot_answers_or_fails_readably(
                     Ok(RobotChunk::Text(t)) => {
                         texts += 1;
                         text.push_str(&t)
+                    }
+                    Ok(RobotChunk::More(a)) => {
+                        assert!(
+                            finals > 0,
+                            "{}: further answers come after the first",
+                            r.name
+                        );
+                        assert!(
+                            a.file.is_some() || a.data.is_some() || !a.text.trim().is_empty(),
+                            "{}: a further answer has content",
+                            r.name
+                        );
                     }
                     Ok(RobotChunk::Final(a)) => {
                         finals += 1;
