@@ -18,7 +18,8 @@ use clap::Parser;
 pub struct Args {
     /// What to load: `send` = `message.send` with an exactly-once / gapless-seq check;
     /// `robots` = `robot.ask` to --robot, timing the streamed answers (--messages asks);
-    /// `files` = upload + complete of --messages files per --file-sizes, one at a time.
+    /// `files` = upload + complete of --messages files per --file-sizes, one at a time;
+    /// `idle` = the gateway's memory per open idle socket (needs --gateway-pid).
     #[arg(long, value_enum, default_value_t = Scenario::Send)]
     pub scenario: Scenario,
     /// Robot asked by `--scenario robots`; invited once into every room.
@@ -32,6 +33,12 @@ pub struct Args {
     /// cost one connection.
     #[arg(long, default_value_t = 20)]
     pub max_pushes_per_answer: u32,
+    /// `--scenario idle`: most gateway memory (bytes of RSS) one idle socket may cost.
+    #[arg(long, default_value_t = 20 * 1024)]
+    pub max_idle_socket_bytes: u64,
+    /// `--scenario forms`: the Formstack form export to upload and ask about.
+    #[arg(long)]
+    pub form_file: Option<PathBuf>,
     /// `--scenario files`: file sizes in bytes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
     pub file_sizes: Vec<usize>,
@@ -71,6 +78,14 @@ pub struct Args {
     /// WebSocket connections per user (each receives all of that user's rooms).
     #[arg(long, default_value_t = 1)]
     pub connections_per_user: usize,
+    /// Of each user's connections, how many send (its last ones); the others only
+    /// receive. Default: all of them.
+    #[arg(long)]
+    pub sender_conns_per_user: Option<usize>,
+    /// A named shape that overrides --rooms, --members-per-room,
+    /// --connections-per-user and --sender-conns-per-user (see [`Preset`]).
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
     /// Messages (robot asks with --scenario robots) to send in total, round-robin over
     /// rooms and member connections.
     #[arg(long, default_value_t = 1000)]
@@ -106,15 +121,39 @@ pub struct Args {
     pub label: String,
 }
 
+/// Named scenario shapes, so a benchmark row means the same load every time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// Issue 17's shape: 20 group rooms each holding the 5 demo employees; 20
+    /// receive-only sockets per employee plus 20 sender sockets (4 per employee), so
+    /// every message is 120 deliveries (the sender's own socket included).
+    Standard,
+}
+
 /// The load a run applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
     Send,
     Robots,
     Files,
+    Forms,
+    Idle,
 }
 
 impl Args {
+    /// Replaces the shape flags with the preset's, if one was given.
+    pub fn apply_preset(&mut self) {
+        match self.preset {
+            Some(Preset::Standard) => {
+                self.rooms = 20;
+                self.members_per_room = 5;
+                self.connections_per_user = 24;
+                self.sender_conns_per_user = Some(4);
+            }
+            None => {}
+        }
+    }
+
     /// Checks ranges and that the URL is plain HTTP on loopback.
     pub fn validate(&self) -> anyhow::Result<()> {
         loopback_base(&self.url)?;

@@ -210,6 +210,9 @@ impl<S: Default + Send + 'static> Conn<S> {
                     _ = stopped.changed() => break,
                     frame = stream.next() => match frame {
                         Some(Ok(Message::Text(text))) => state.handle(text.as_str()),
+                        // The server's answer to our own close (we are finishing,
+                        // and `select!` saw the frame before the stop) is no error.
+                        Some(Ok(Message::Close(_))) if *stopped.borrow() => break,
                         Some(Ok(Message::Close(frame))) => {
                             state.health.closed_early = Some(format!("server closed the socket: {frame:?}"));
                             break;

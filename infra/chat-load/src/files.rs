@@ -9,14 +9,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio_tungstenite::tungstenite::Message as Frame;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::cli::{Args, ws_url};
+use crate::cli::Args;
 use crate::setup;
+use crate::socket::Socket;
 use crate::stats::{Percentiles, ms};
 use crate::users;
 
@@ -33,7 +31,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         .clone()
         .unwrap_or_else(|| users::default_password(name));
     let user = users::login(&client, &base, name, &password).await?;
-    let room = create_room(&base, &user.token, args.request_timeout()).await?;
+    let mut socket = Socket::open(&base, &user.token, args.request_timeout()).await?;
+    let room = create_room(&mut socket).await?;
     println!("room {room}: {} files per size", args.messages);
     let mut pass = true;
     for &size in &args.file_sizes {
@@ -41,7 +40,15 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         let started = Instant::now();
         for i in 0..args.messages {
             let body = content(size, i);
-            let took = send_one(&client, &base, &user.token, &room, body).await?;
+            let (_, took) = upload(
+                &client,
+                &base,
+                &user.token,
+                &room,
+                ("bench.txt", "text/plain"),
+                body,
+            )
+            .await?;
             samples.push(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX));
         }
         let wall = started.elapsed().as_secs_f64();
@@ -78,14 +85,16 @@ fn content(size: usize, i: usize) -> Vec<u8> {
     body
 }
 
-/// Announce, upload, complete; the time from the first request to the `complete` answer.
-async fn send_one(
+/// Announce, upload, complete; the file id and the time from the first request to the
+/// `complete` answer.
+pub(crate) async fn upload(
     client: &reqwest::Client,
     base: &str,
     token: &str,
     room: &str,
+    (name, content_type): (&str, &str),
     body: Vec<u8>,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<(String, Duration)> {
     let sha = hex::encode(Sha256::digest(&body));
     let started = Instant::now();
     let created = post(
@@ -93,7 +102,7 @@ async fn send_one(
         &format!("{base}/files"),
         token,
         Some(json!({
-            "roomId": room, "name": "bench.txt", "contentType": "text/plain",
+            "roomId": room, "name": name, "contentType": content_type,
             "size": body.len(), "sha256": sha,
         })),
     )
@@ -120,7 +129,7 @@ async fn send_one(
     if done["message"]["status"] != "complete" {
         bail!("file did not complete: {}", done["message"]);
     }
-    Ok(took)
+    Ok((file.to_string(), took))
 }
 
 async fn post(
@@ -146,34 +155,18 @@ async fn post(
 }
 
 /// A solo room of the user's, created over the WebSocket (rooms have no HTTP route).
-async fn create_room(base: &str, token: &str, timeout: Duration) -> anyhow::Result<String> {
-    let mut request = ws_url(base).into_client_request()?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut ws, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request))
-        .await
-        .context("WebSocket handshake timed out")??;
-    let ask = json!({
-        "action": "room.create", "requestId": "files-room", "kind": "solo",
-        "title": "chat-load files", "issue": {"title": "chat-load files", "customerName": "Bench"},
-    });
-    ws.send(Frame::text(ask.to_string())).await?;
-    let reply = tokio::time::timeout(timeout, async {
-        while let Some(frame) = ws.next().await {
-            if let Frame::Text(text) = frame? {
-                let v: Value = serde_json::from_str(&text)?;
-                if v["requestId"] == "files-room" {
-                    return Ok::<Value, anyhow::Error>(v);
-                }
-            }
-        }
-        Err(anyhow!("the socket closed before room.create answered"))
-    })
-    .await
-    .context("room.create timed out")??;
-    reply["data"]["room"]["id"]
+pub(crate) async fn create_room(socket: &mut Socket) -> anyhow::Result<String> {
+    let data = socket
+        .call(
+            "room.create",
+            json!({
+                "kind": "solo", "title": "chat-load",
+                "issue": {"title": "chat-load", "customerName": "Bench"},
+            }),
+        )
+        .await?;
+    data["room"]["id"]
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| anyhow!("room.create failed: {reply}"))
+        .ok_or_else(|| anyhow!("room.create answered without a room: {data}"))
 }

@@ -8,12 +8,15 @@ mod cli;
 mod conn;
 mod cpu;
 mod files;
+mod forms;
+mod idle;
 mod plan;
 mod report;
 mod robots;
 mod run;
 mod send_track;
 mod setup;
+mod socket;
 mod stats;
 mod users;
 
@@ -23,7 +26,8 @@ use std::time::Duration;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    let mut args = cli::Args::parse();
+    args.apply_preset();
     let label = args.label.clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
             cli::Scenario::Send => run::run(args).await,
             cli::Scenario::Robots => robots::run(args).await,
             cli::Scenario::Files => files::run(args).await,
+            cli::Scenario::Forms => forms::run(args).await,
+            cli::Scenario::Idle => idle::run(args).await,
         }
     });
     // Every task is bounded, but a socket task stuck in the kernel must not keep the

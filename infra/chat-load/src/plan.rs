@@ -10,6 +10,9 @@ pub struct Plan {
     pub rooms: usize,
     pub members: usize,
     pub conns_per_user: usize,
+    /// How many of each user's connections send (its last ones); the others only
+    /// receive. Equal to `conns_per_user` unless a scenario separates senders.
+    pub senders_per_user: usize,
     /// User indices per room; the first one creates the room and invites the others.
     pub room_members: Vec<Vec<usize>>,
     /// Rooms per user index (empty for users that are in none).
@@ -24,12 +27,28 @@ impl Plan {
     /// Room `r` takes `members` consecutive users starting at `r × members`, wrapping
     /// around the list, so rooms spread over all users and each room's members are
     /// distinct as long as there are enough users.
+    #[cfg(test)]
     pub fn build(
         users: usize,
         rooms: usize,
         members: usize,
         conns_per_user: usize,
     ) -> anyhow::Result<Plan> {
+        Plan::with_senders(users, rooms, members, conns_per_user, conns_per_user)
+    }
+
+    /// Like [`Plan::build`], but only the last `senders_per_user` connections of each
+    /// user send; the rest are receive-only (the standard scenario's shape).
+    pub fn with_senders(
+        users: usize,
+        rooms: usize,
+        members: usize,
+        conns_per_user: usize,
+        senders_per_user: usize,
+    ) -> anyhow::Result<Plan> {
+        if senders_per_user == 0 || senders_per_user > conns_per_user {
+            bail!("senders per user must be 1..={conns_per_user}, not {senders_per_user}");
+        }
         if members > users {
             bail!("{members} members per room need at least {members} users, have {users}");
         }
@@ -57,6 +76,7 @@ impl Plan {
             rooms,
             members,
             conns_per_user,
+            senders_per_user,
             room_members,
             user_rooms,
             user_conns,
@@ -78,12 +98,13 @@ impl Plan {
         idx % self.rooms
     }
 
-    /// Within a room, round-robin over every member's every connection.
+    /// Within a room, round-robin over every member's every sending connection.
     pub fn sender_conn(&self, idx: usize) -> usize {
         let room = self.room_of(idx);
-        let slot = (idx / self.rooms) % (self.members * self.conns_per_user);
-        let user = self.room_members[room][slot / self.conns_per_user];
-        self.user_conns[user][slot % self.conns_per_user]
+        let slot = (idx / self.rooms) % (self.members * self.senders_per_user);
+        let user = self.room_members[room][slot / self.senders_per_user];
+        let first_sender = self.conns_per_user - self.senders_per_user;
+        self.user_conns[user][first_sender + slot % self.senders_per_user]
     }
 
     /// Connections that must receive every message of `room`.
@@ -139,5 +160,21 @@ mod tests {
                 "senders are room members"
             );
         }
+    }
+
+    #[test]
+    fn the_standard_shape_sends_from_twenty_sockets_and_delivers_to_120() {
+        let p = Plan::with_senders(5, 20, 5, 24, 4).unwrap();
+        assert_eq!(p.connections(), 120);
+        assert_eq!(p.deliveries_per_message(), 120);
+        let mut senders: Vec<usize> = (0..10_000).map(|i| p.sender_conn(i)).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        assert_eq!(senders.len(), 20, "4 sender sockets per employee");
+        assert!(
+            senders.iter().all(|&c| c % 24 >= 20),
+            "the last 4 of each user"
+        );
+        assert!(Plan::with_senders(5, 1, 5, 2, 3).is_err());
     }
 }

@@ -63,11 +63,13 @@ pub async fn users_and_plan(
         }
         None => args.users.clone(),
     };
-    let plan = Arc::new(Plan::build(
+    let plan = Arc::new(Plan::with_senders(
         names.len(),
         args.rooms,
         args.members_per_room,
         args.connections_per_user,
+        args.sender_conns_per_user
+            .unwrap_or(args.connections_per_user),
     )?);
     println!(
         "scenario {}: {} rooms × {} members × {} connections/user = {} connections over {} users; {what} at {}/s",

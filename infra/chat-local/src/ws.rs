@@ -40,6 +40,22 @@ use crate::server::{Shared, TaskGuard};
 /// How long a closing socket's writer may take to flush what is queued.
 const WRITER_DRAIN: Duration = Duration::from_secs(5);
 
+/// Initial capacity of a socket's read buffer. tungstenite's default (128 KiB) is
+/// allocated up front for every socket, which made an idle connection cost ~150 KB;
+/// chat frames are well under 4 KiB, and a larger frame grows the buffer as it arrives
+/// (up to `MAX_SOCKET_MESSAGE_BYTES`).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Frames queued for one socket are gathered up to this many bytes before a write is
+/// forced; the writer flushes after each burst anyway (see `write_loop`), so this only
+/// bounds one burst's buffer. The buffer is grown on demand, so an idle socket costs
+/// nothing here.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Most frames gathered into one flush, so one busy socket's burst stays bounded in
+/// time as well as in bytes.
+const MAX_FRAMES_PER_FLUSH: usize = 256;
+
 /// `GET /ws`.
 pub(crate) async fn upgrade(
     State(shared): State<Arc<Shared>>,
@@ -83,6 +99,8 @@ pub(crate) async fn upgrade(
     let on_fail = (Arc::clone(&shared), id.clone(), peer, span.clone());
     ws.max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_failed_upgrade(move |err| {
             let (shared, id, peer, span) = on_fail;
             span.in_scope(|| warn!(error = %err, "upgrade failed after $connect"));
@@ -166,27 +184,44 @@ async fn run(
     info!("socket closed");
 }
 
+/// Drains the socket's channel. When several frames are queued (a busy room's
+/// fan-out), they are all fed into tungstenite's write buffer and go out with one
+/// flush: one `write` syscall instead of one per frame. A lone frame is flushed at
+/// once, so nothing waits for company.
 async fn write_loop(
     mut sink: futures::stream::SplitSink<WebSocket, Message>,
     mut rx: UnboundedReceiver<Outgoing>,
 ) {
-    while let Some(out) = rx.recv().await {
-        match out {
-            Outgoing::Text(text) => {
-                if let Err(e) = sink.send(Message::Text(text.into())).await {
-                    debug!(error = %e, "socket write failed");
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        let mut fed = 0;
+        while let Some(out) = next.take() {
+            match out {
+                Outgoing::Text(text) => {
+                    if let Err(e) = sink.feed(Message::Text(text.into())).await {
+                        debug!(error = %e, "socket write failed");
+                        return;
+                    }
+                }
+                Outgoing::Close => {
+                    let frame = CloseFrame {
+                        code: close_code::NORMAL,
+                        reason: "closed by the server".into(),
+                    };
+                    // `send` flushes the frames fed before the close as well.
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.close().await;
                     return;
                 }
             }
-            Outgoing::Close => {
-                let frame = CloseFrame {
-                    code: close_code::NORMAL,
-                    reason: "closed by the server".into(),
-                };
-                let _ = sink.send(Message::Close(Some(frame))).await;
-                let _ = sink.close().await;
-                return;
+            fed += 1;
+            if fed < MAX_FRAMES_PER_FLUSH {
+                next = rx.try_recv().ok();
             }
+        }
+        if let Err(e) = sink.flush().await {
+            debug!(error = %e, "socket write failed");
+            return;
         }
     }
     let _ = sink.close().await;

@@ -59,7 +59,7 @@ impl ConnectionStore for SqliteStore {
 
     async fn connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>> {
         let id = id.clone();
-        self.run("read connection", move |conn| {
+        self.run_read("read connection", move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM connections c WHERE c.connection_id = ?1");
             Ok(conn
                 .prepare_cached(&sql)?
@@ -93,7 +93,7 @@ impl ConnectionStore for SqliteStore {
 
     async fn connections_of(&self, user: &UserId) -> CoreResult<Vec<Connection>> {
         let user = user.clone();
-        self.run("list connections of user", move |conn| {
+        self.run_read("list connections of user", move |conn| {
             let sql = format!(
                 "SELECT {COLUMNS} FROM connections c WHERE c.user_id = ?1 ORDER BY c.connection_id"
             );
@@ -108,7 +108,7 @@ impl ConnectionStore for SqliteStore {
 
     async fn room_connections(&self, room: &RoomId) -> CoreResult<Vec<RoomConnection>> {
         let room = room.clone();
-        self.run("list room connections", move |conn| {
+        self.run_read("list room connections", move |conn| {
             let sql = format!(
                 "SELECT {COLUMNS}, 0 AS observer FROM members m \
                    JOIN connections c ON c.user_id = m.member_id \
@@ -141,7 +141,7 @@ impl ConnectionStore for SqliteStore {
         }
         // One parameter however many users: the ids travel as a JSON array.
         let ids = json(&users, "user ids")?;
-        self.run("list online users", move |conn| {
+        self.run_read("list online users", move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT DISTINCT c.user_id FROM connections c \
                  WHERE c.user_id IN (SELECT value FROM json_each(?1))",

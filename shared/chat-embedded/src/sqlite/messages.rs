@@ -1,11 +1,12 @@
 //! `MessageStore` on the `messages` table, keyed `(room_id, seq)`.
 //!
-//! `append_message` is one `BEGIN IMMEDIATE` transaction: dedup lookup on the unique
-//! `(room_id, author_id, client_msg_id)` index, then
-//! `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING last_seq`, then the insert. The
-//! write lock orders appends, so seqs are gapless and in commit order: no reader can see
-//! seq N before every seq below it is committed. `append_messages` does the same for
-//! each message of the batch inside one transaction.
+//! `append_message` is a dedup lookup on the unique `(room_id, author_id,
+//! client_msg_id)` index, then `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING
+//! last_seq`, then the insert, all inside a `BEGIN IMMEDIATE` transaction that it
+//! shares with the other appends waiting at the time (group commit, one savepoint
+//! each: `group_commit`). The write lock orders appends, so seqs are gapless and in
+//! commit order: no reader can see seq N before every seq below it is committed.
+//! `append_messages` does the same for each message of its batch in one savepoint.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -19,7 +20,7 @@ use super::codec::{
     from_name, get_id, get_opt_id, get_opt_json, get_parsed, get_time, get_u64, int, json, name,
     time,
 };
-use super::{OpError, SqliteStore, immediate};
+use super::{OpError, SqliteStore};
 
 const COLUMNS: &str = "message_id, room_id, seq, client_msg_id, author_id, author_kind, author_name, \
      content_type, delivery, status, visibility, text, data, reply_to, shared_from, created_at, updated_at";
@@ -175,18 +176,15 @@ impl MessageStore for SqliteStore {
     async fn append_message(&self, message: &NewMessage) -> CoreResult<Appended> {
         let m = message.clone();
         let enc = Encoded::new(&m)?;
-        self.run("append message", move |conn| {
-            let tx = immediate(conn)?;
+        self.write_grouped("append message", move |tx| {
             if let Some(cid) = &m.client_msg_id {
                 if let Some(existing) =
-                    by_client_id(&tx, m.room_id.as_str(), &m.author.id, cid.as_str())?
+                    by_client_id(tx, m.room_id.as_str(), &m.author.id, cid.as_str())?
                 {
                     return Ok(Appended::Existing(existing));
                 }
             }
-            let committed = insert_next(&tx, &m, &enc)?;
-            tx.commit()?;
-            Ok(Appended::Created(committed))
+            Ok(Appended::Created(insert_next(tx, &m, &enc)?))
         })
         .await
     }
@@ -197,16 +195,15 @@ impl MessageStore for SqliteStore {
             .iter()
             .map(|m| Ok((m.clone(), Encoded::new(m)?)))
             .collect::<CoreResult<_>>()?;
-        self.run("append messages", move |conn| {
-            let tx = immediate(conn)?;
+        self.write_grouped("append messages", move |tx| {
             let (first, _) = &batch[0];
             if let Some(cid) = &first.client_msg_id {
                 let room = first.room_id.as_str();
-                if by_client_id(&tx, room, &first.author.id, cid.as_str())?.is_some() {
+                if by_client_id(tx, room, &first.author.id, cid.as_str())?.is_some() {
                     let mut originals = Vec::with_capacity(batch.len());
                     for (m, _) in &batch {
                         let found = match &m.client_msg_id {
-                            Some(cid) => by_client_id(&tx, room, &m.author.id, cid.as_str())?,
+                            Some(cid) => by_client_id(tx, room, &m.author.id, cid.as_str())?,
                             None => None,
                         };
                         originals.push(found.ok_or_else(|| {
@@ -218,9 +215,8 @@ impl MessageStore for SqliteStore {
             }
             let mut committed = Vec::with_capacity(batch.len());
             for (m, enc) in &batch {
-                committed.push(insert_next(&tx, m, enc)?);
+                committed.push(insert_next(tx, m, enc)?);
             }
-            tx.commit()?;
             Ok(AppendedAll::Created(committed))
         })
         .await
@@ -229,7 +225,7 @@ impl MessageStore for SqliteStore {
     async fn message(&self, room: &RoomId, id: &MessageId) -> CoreResult<Option<Message>> {
         let room = room.clone();
         let id = id.clone();
-        self.run("read message", move |conn| {
+        self.run_read("read message", move |conn| {
             let sql =
                 format!("SELECT {COLUMNS} FROM messages WHERE room_id = ?1 AND message_id = ?2");
             Ok(conn
@@ -274,7 +270,7 @@ impl MessageStore for SqliteStore {
         let room = room.clone();
         let q = query.clone();
         let everyone = everyone()?;
-        self.run("read messages page", move |conn| {
+        self.run_read("read messages page", move |conn| {
             let mut messages = page_rows(conn, room.as_str(), &q, &everyone)?;
             let has_more = messages.len() > q.limit;
             messages.truncate(q.limit);
@@ -295,7 +291,7 @@ impl MessageStore for SqliteStore {
         let room = room.clone();
         let author = author.to_string();
         let cid = client_msg_id.clone();
-        self.run("read message by clientMsgId", move |conn| {
+        self.run_read("read message by clientMsgId", move |conn| {
             Ok(by_client_id(conn, room.as_str(), &author, cid.as_str())?)
         })
         .await

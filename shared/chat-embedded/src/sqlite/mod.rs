@@ -7,19 +7,30 @@
 //!   one port trait each.
 //! - `jobs_table`: the durable queue behind [`crate::jobs::durable_channel`].
 //!
-//! Concurrency: rusqlite is synchronous, so one `Connection` sits behind a
+//! Concurrency: rusqlite is synchronous, so the one writing `Connection` sits behind a
 //! `std::sync::Mutex` and every operation runs on tokio's blocking pool
 //! (`spawn_blocking`), holding the lock only inside that closure, never across an
-//! `.await`. Within a process the mutex serialises operations; read-modify-write steps
+//! `.await`. Within a process the mutex serialises writes; read-modify-write steps
 //! (append, guarded addition and removal, issue update, audit append, single-use takes)
 //! also run in `BEGIN IMMEDIATE` transactions so they stay atomic against other
 //! processes on the same file (the admin CLI next to a running gateway), with
 //! `busy_timeout` making writers queue instead of failing.
+//!
+//! - Message appends go through [`group_commit`]: those waiting are committed together,
+//!   one transaction and one fsync per batch.
+//! - The reads on the send path (`run_read`: connection, user, room, membership, room
+//!   audience, history) use a few read-only connections of their own when the store is
+//!   a file, so they do not queue behind a commit's fsync. WAL gives each read the last
+//!   committed state, and a write's caller hears back only after its commit, so a read
+//!   started after a write returned sees it. An in-memory database has no second
+//!   connection; there every operation uses the one.
 
 mod audit;
+mod checkpoint;
 mod codec;
 mod connections;
 mod files;
+mod group_commit;
 mod invites;
 pub(crate) mod jobs_table;
 mod messages;
@@ -29,6 +40,7 @@ mod tickets;
 mod users;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -42,10 +54,20 @@ use crate::error::EmbeddedError;
 /// fails as `Unavailable`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The SQLite store. Cheap to clone: clones share the connection.
+/// Read-only connections of a file-backed store: one per core is plenty (reads are
+/// short; more would only add page caches).
+const READERS: usize = 2;
+
+/// The SQLite store. Cheap to clone: clones share the connections.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    group: Arc<group_commit::GroupCommit>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    /// Round-robin start for picking a reader.
+    next_reader: Arc<AtomicUsize>,
+    /// Keeps the WAL checkpointer thread (file stores) running while a clone lives.
+    _checkpointer: Arc<()>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -80,10 +102,53 @@ impl SqliteStore {
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .map_err(open_err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
+        let wal = mode.eq_ignore_ascii_case("wal");
+        if !wal {
             tracing::warn!(%mode, path = %path.display(), "sqlite refused WAL mode");
         }
-        Self::configure(conn, path)
+        let mut store = Self::configure(conn, path)?;
+        // Without WAL a reader would block the writer (and vice versa): keep one
+        // connection then, and SQLite's own checkpoints.
+        if wal {
+            // Checkpoints move to a background thread (`checkpoint`), out of commits.
+            match checkpoint::start(path, &store._checkpointer) {
+                Ok(()) => {
+                    let conn = store.conn.lock().unwrap_or_else(PoisonError::into_inner);
+                    conn.pragma_update(None, "wal_autocheckpoint", 0)
+                        .map_err(|source| EmbeddedError::Open {
+                            path: path.to_path_buf(),
+                            source,
+                        })?;
+                }
+                Err(e) => tracing::warn!(error = %e, "no WAL checkpointer thread"),
+            }
+            let readers = (0..READERS)
+                .map(|_| Self::open_reader(path).map(Mutex::new))
+                .collect::<Result<Vec<_>, _>>()?;
+            store.readers = Arc::new(readers);
+        }
+        Ok(store)
+    }
+
+    /// A connection for reads only, opened after the schema is in place.
+    fn open_reader(path: &Path) -> Result<Connection, EmbeddedError> {
+        let open_err = |source| EmbeddedError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Opened read-write (a read-only WAL connection has edge cases around the
+        // shared-memory file) but refusing writes, so a misrouted write fails loudly.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+        Ok(conn)
     }
 
     /// A private, empty in-memory database (tests, throwaway runs).
@@ -110,6 +175,10 @@ impl SqliteStore {
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            group: Arc::default(),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+            _checkpointer: Arc::new(()),
         })
     }
 
@@ -144,6 +213,50 @@ impl SqliteStore {
             op(&mut guard)
         })
         .await;
+        Self::joined(what, joined)
+    }
+
+    /// Like [`SqliteStore::run`] for an operation that only reads: on a reader
+    /// connection when there is one (a free one if any, else the next in turn), so it
+    /// does not wait for the writer's fsync.
+    pub(crate) async fn run_read<T, F>(&self, what: &'static str, op: F) -> CoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, OpError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.run(what, op).await;
+        }
+        let readers = Arc::clone(&self.readers);
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let joined = tokio::task::spawn_blocking(move || {
+            let n = readers.len();
+            let free = (0..n).find_map(|i| readers[(start + i) % n].try_lock().ok());
+            let mut guard = match free {
+                Some(guard) => guard,
+                None => readers[start % n]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
+            op(&mut guard)
+        })
+        .await;
+        Self::joined(what, joined)
+    }
+
+    /// Queues a message append for the next group commit (see [`group_commit`]).
+    pub(crate) async fn write_grouped<T, F>(&self, what: &'static str, op: F) -> CoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, OpError> + Send + 'static,
+    {
+        self.group.write(&self.conn, what, op).await
+    }
+
+    fn joined<T>(
+        what: &'static str,
+        joined: Result<Result<T, OpError>, tokio::task::JoinError>,
+    ) -> CoreResult<T> {
         match joined {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(OpError::Core(e))) => Err(e),

@@ -181,7 +181,7 @@ impl RoomStore for SqliteStore {
 
     async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>> {
         let id = id.clone();
-        self.run("read room", move |conn| {
+        self.run_read("read room", move |conn| {
             let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE room_id = ?1");
             Ok(conn
                 .prepare_cached(&sql)?
@@ -240,7 +240,7 @@ impl RoomStore for SqliteStore {
 
     async fn rooms_of(&self, member: &str) -> CoreResult<Vec<Room>> {
         let member = member.to_string();
-        self.run("list rooms of member", move |conn| {
+        self.run_read("list rooms of member", move |conn| {
             let sql = format!(
                 "SELECT {ROOM_COLUMNS} FROM members JOIN rooms ON rooms.room_id = members.room_id \
                  WHERE members.member_id = ?1 ORDER BY rooms.created_at DESC, rooms.room_id DESC"
@@ -283,7 +283,7 @@ impl RoomStore for SqliteStore {
 
     async fn members(&self, room: &RoomId) -> CoreResult<Vec<Member>> {
         let room = room.clone();
-        self.run("list members", move |conn| {
+        self.run_read("list members", move |conn| {
             Ok(load_members(conn, room.as_str())?)
         })
         .await
@@ -292,7 +292,7 @@ impl RoomStore for SqliteStore {
     async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool> {
         let room = room.clone();
         let member = member.to_string();
-        self.run("check membership", move |conn| {
+        self.run_read("check membership", move |conn| {
             Ok(conn
                 .prepare_cached("SELECT 1 FROM members WHERE room_id = ?1 AND member_id = ?2")?
                 .exists(params![room.as_str(), member])?)
