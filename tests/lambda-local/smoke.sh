@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local Lambda workflow, end to end: `cargo lambda watch` serving the Lambda Invoke
-# and Runtime APIs, the seven function binaries as separate processes polling it (each
+# and Runtime APIs, the eight function binaries as separate processes polling it (each
 # built from its own main.rs, exactly what Lambda runs), the local gateway in front of
 # them playing API Gateway (CHAT_LAMBDA_ENDPOINT), state in a moto server, and the
 # unchanged acceptance smoke (../shared/acceptance/smoke.py) driving it from outside.
@@ -59,7 +59,7 @@ cargo lambda watch --only-lambda-apis --invoke-address 127.0.0.1 --invoke-port "
 pids+=("$!")
 wait_for_port "$invoke_port" "$logs/watch.log"
 
-echo "==> the seven functions, polling its Runtime API"
+echo "==> the eight functions, polling its Runtime API"
 for f in "${functions[@]}"; do
   AWS_LAMBDA_FUNCTION_NAME="$f" AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 \
   AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$invoke_port/.rt/$f" \

@@ -21,17 +21,7 @@ use crate::users;
 /// Runs the scenario; `Ok(true)` = every file completed.
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     args.validate()?;
-    let (client, base) = setup::client(&args).await?;
-    let name = args
-        .users
-        .first()
-        .ok_or_else(|| anyhow!("--users is empty"))?;
-    let password = args
-        .password
-        .clone()
-        .unwrap_or_else(|| users::default_password(name));
-    let user = users::login(&client, &base, name, &password).await?;
-    let mut socket = Socket::open(&base, &user.token, args.request_timeout()).await?;
+    let (client, base, user, mut socket) = sequential_session(&args).await?;
     let room = create_room(&mut socket).await?;
     println!("room {room}: {} files per size", args.messages);
     let mut pass = true;
@@ -152,6 +142,25 @@ async fn post(
         bail!("POST {url}: HTTP {status} {answer}");
     }
     Ok(answer)
+}
+
+/// What the sequential scenarios start from: the HTTP client, the base URL, the first
+/// `--users` account logged in, and its socket.
+pub(crate) async fn sequential_session(
+    args: &Args,
+) -> anyhow::Result<(reqwest::Client, String, users::User, Socket)> {
+    let (client, base) = setup::client(args).await?;
+    let name = args
+        .users
+        .first()
+        .ok_or_else(|| anyhow!("--users is empty"))?;
+    let password = args
+        .password
+        .clone()
+        .unwrap_or_else(|| users::default_password(name));
+    let user = users::login(&client, &base, name, &password).await?;
+    let socket = Socket::open(&base, &user.token, args.request_timeout()).await?;
+    Ok((client, base, user, socket))
 }
 
 /// A solo room of the user's, created over the WebSocket (rooms have no HTTP route).

@@ -6,15 +6,13 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use serde_json::json;
 
 use crate::cli::Args;
-use crate::files::{create_room, upload};
-use crate::setup;
+use crate::files::{create_room, sequential_session, upload};
 use crate::socket::Socket;
 use crate::stats::{Percentiles, ms};
-use crate::users;
 
 const ROBOT: &str = "iStackBuddy.forms.diagnostics";
 
@@ -26,17 +24,7 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         .clone()
         .context("--scenario forms needs --form-file (a Formstack form export)")?;
     let form = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
-    let (client, base) = setup::client(&args).await?;
-    let name = args
-        .users
-        .first()
-        .ok_or_else(|| anyhow!("--users is empty"))?;
-    let password = args
-        .password
-        .clone()
-        .unwrap_or_else(|| users::default_password(name));
-    let user = users::login(&client, &base, name, &password).await?;
-    let mut socket = Socket::open(&base, &user.token, args.request_timeout()).await?;
+    let (client, base, user, mut socket) = sequential_session(&args).await?;
     let room = create_room(&mut socket).await?;
     socket
         .call("robot.invite", json!({"roomId": room, "robot": ROBOT}))

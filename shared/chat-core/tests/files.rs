@@ -25,31 +25,14 @@ struct Floor {
 
 async fn floor() -> Floor {
     let t = TestApp::new();
-    let alice = t.employee("alice", T1, &[]).await;
-    let alice_conn = t.connect(&alice).await;
-    let d = t
-        .ok(&alice_conn, "room.create", json!({"kind": "solo", "title": "Dana's form", "issue": {"title": "Form 42 will not submit", "customerName": "Dana"}}))
-        .await;
-    let room = d["room"]["id"].as_str().unwrap().to_string();
-    let d = t
-        .ok(
-            &alice_conn,
-            "room.inviteGuest",
-            json!({"roomId": room, "displayName": "Dana"}),
-        )
-        .await;
-    let (guest, guest_conn) = t
-        .guest_joins(d["inviteCode"].as_str().unwrap(), "Dana")
-        .await;
-    t.events(&alice_conn);
-    t.events(&guest_conn);
+    let r = t.solo_room_with_guest("alice", "Dana").await;
     Floor {
         t,
-        alice,
-        alice_conn,
-        guest,
-        guest_conn,
-        room,
+        alice: r.employee,
+        alice_conn: r.employee_conn,
+        guest: r.guest,
+        guest_conn: r.guest_conn,
+        room: r.room,
     }
 }
 

@@ -26,33 +26,21 @@ struct Floor {
 
 async fn floor() -> Floor {
     let t = TestApp::new();
-    let alice = t.employee("alice", T1, &[]).await;
-    let alice_conn = t.connect(&alice).await;
-    let d = t
-        .ok(&alice_conn, "room.create", json!({"kind": "solo", "title": "Form", "issue": {"title": "Form 5375703 loops", "customerName": "Dana"}}))
-        .await;
-    let room = d["room"]["id"].as_str().unwrap().to_string();
-    let d = t
-        .ok(&alice_conn, "room.inviteGuest", json!({"roomId": room}))
-        .await;
-    let (guest, guest_conn) = t
-        .guest_joins(d["inviteCode"].as_str().unwrap(), "Dana")
-        .await;
+    let r = t.solo_room_with_guest("alice", "Dana").await;
     t.ok(
-        &alice_conn,
+        &r.employee_conn,
         "robot.invite",
-        json!({"roomId": room, "robot": MULTI}),
+        json!({"roomId": r.room, "robot": MULTI}),
     )
     .await;
-    t.events(&alice_conn);
-    t.events(&guest_conn);
+    t.events(&r.employee_conn);
     Floor {
         t,
-        alice,
-        alice_conn,
-        guest,
-        guest_conn,
-        room,
+        alice: r.employee,
+        alice_conn: r.employee_conn,
+        guest: r.guest,
+        guest_conn: r.guest_conn,
+        room: r.room,
     }
 }
 

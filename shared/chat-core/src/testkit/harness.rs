@@ -196,6 +196,39 @@ impl TestApp {
         (user, conn)
     }
 
+    /// A T1 employee `employee` in a new solo room about `customer`'s issue, with
+    /// `customer` joined as its guest; every event so far is read away.
+    pub async fn solo_room_with_guest(&self, employee: &str, customer: &str) -> GuestRoom {
+        let staff = self.employee(employee, T1, &[]).await;
+        let staff_conn = self.connect(&staff).await;
+        let issue = json!({"title": format!("{customer}'s form"), "customerName": customer});
+        let created = self
+            .ok(
+                &staff_conn,
+                "room.create",
+                json!({"kind": "solo", "title": format!("{customer}'s form"), "issue": issue}),
+            )
+            .await;
+        let room = created["room"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let invited = self
+            .ok(&staff_conn, "room.inviteGuest", json!({"roomId": room}))
+            .await;
+        let code = invited["inviteCode"].as_str().unwrap_or_default();
+        let (guest, guest_conn) = self.guest_joins(code, customer).await;
+        self.events(&staff_conn);
+        self.events(&guest_conn);
+        GuestRoom {
+            employee: staff,
+            employee_conn: staff_conn,
+            guest,
+            guest_conn,
+            room,
+        }
+    }
+
     /// Runs every queued job once, as a worker would on its first delivery; returns
     /// how many ran. Jobs they enqueue wait for the next call.
     pub async fn run_jobs(&self) -> usize {
@@ -225,3 +258,12 @@ impl Default for TestApp {
 pub const T1: Tier = Tier::T1;
 pub const T2: Tier = Tier::T2;
 pub const T3: Tier = Tier::T3;
+
+/// What [`TestApp::solo_room_with_guest`] sets up.
+pub struct GuestRoom {
+    pub employee: UserRecord,
+    pub employee_conn: ConnectionId,
+    pub guest: UserRecord,
+    pub guest_conn: ConnectionId,
+    pub room: String,
+}
