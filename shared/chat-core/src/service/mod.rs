@@ -145,6 +145,9 @@ pub struct App {
     pub(crate) user_rate: RateLimiter<UserId>,
     /// Failed-login counts (see `auth::throttle`).
     pub(crate) login_throttle: LoginThrottle,
+    /// Robot responses a job of this process is answering right now: a retried ask
+    /// queues the job again, and two copies must not both answer.
+    pub(crate) answering: std::sync::Mutex<std::collections::HashSet<crate::ids::MessageId>>,
 }
 
 impl App {
@@ -165,6 +168,7 @@ impl App {
             rate,
             user_rate,
             login_throttle: LoginThrottle::default(),
+            answering: Default::default(),
         })
     }
 

@@ -57,6 +57,29 @@ impl Default for RobotSettings {
 }
 
 /// How a robot's run ended, before it is stored.
+/// This process's claim on answering one response; released when dropped.
+struct AnswerClaim<'a> {
+    app: &'a App,
+    response: MessageId,
+}
+
+impl<'a> AnswerClaim<'a> {
+    fn take(app: &'a App, response: &MessageId) -> Option<Self> {
+        let mut answering = app.answering.lock().unwrap_or_else(|p| p.into_inner());
+        answering.insert(response.clone()).then(|| AnswerClaim {
+            app,
+            response: response.clone(),
+        })
+    }
+}
+
+impl Drop for AnswerClaim<'_> {
+    fn drop(&mut self) {
+        let mut answering = self.app.answering.lock().unwrap_or_else(|p| p.into_inner());
+        answering.remove(&self.response);
+    }
+}
+
 enum Ending {
     /// The first answer, and any further ones in order.
     Answered(RobotAnswer, Vec<RobotAnswer>),
@@ -65,6 +88,23 @@ enum Ending {
 
 impl App {
     pub(crate) async fn run_robot_answer(
+        &self,
+        room_id: &RoomId,
+        request_id: &MessageId,
+        response_id: &MessageId,
+        attempt: Attempt,
+    ) -> CoreResult<JobOutcome> {
+        // A retried ask queues its job again. While one copy answers here, another is
+        // done at once: the first finishes the answer (or fails and is redelivered).
+        let Some(_claim) = AnswerClaim::take(self, response_id) else {
+            info!(%response_id, "robot job already being answered in this process");
+            return Ok(JobOutcome::Done);
+        };
+        self.run_claimed_answer(room_id, request_id, response_id, attempt)
+            .await
+    }
+
+    async fn run_claimed_answer(
         &self,
         room_id: &RoomId,
         request_id: &MessageId,
@@ -86,6 +126,10 @@ impl App {
         }
         match self.answer(room_id, request_id, &response).await {
             Ok(Ending::Answered(answer, more)) => {
+                // Another process's copy of this job may have finished meanwhile.
+                if self.finished_elsewhere(room_id, response_id).await? {
+                    return Ok(JobOutcome::Done);
+                }
                 // Further answers first: a finished response then means every answer
                 // is stored, so a redelivered job that finds it finished loses nothing.
                 self.post_more_answers(&response, request_id, more).await?;
@@ -105,6 +149,16 @@ impl App {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the response was finished since this job read it.
+    async fn finished_elsewhere(
+        &self,
+        room_id: &RoomId,
+        response_id: &MessageId,
+    ) -> CoreResult<bool> {
+        let now = self.deps.store.message(room_id, response_id).await?;
+        Ok(now.is_none_or(|m| !is_unfinished(&m)))
     }
 
     /// Runs the robot: `Err` only for our own outages (worth a retry).
