@@ -535,7 +535,8 @@ async fn robots_a_gateway_killed_mid_answer_finishes_it_after_restart() {
         ("CHAT_OFFLINE_PACE_MS", "150"),
         ("CHAT_ROBOT_TIMEOUT_SECONDS", "4"),
     ];
-    let (mut server, mut child) = TestServer::start_child("robots_child_gateway", &vars).await;
+    let (mut server, mut child) =
+        TestServer::start_child("robots::robots_child_gateway", &vars).await;
     let (alice_token, _, alice) = server.user("alice").await;
     let room = create_room(&alice, "solo", "Crash").await;
     let room_id = room["id"].as_str().expect("room id").to_string();
