@@ -42,6 +42,35 @@ unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT CHAT_BACKEND CHAT_AWS
 step "cargo nextest run --workspace (embedded backend for the end-to-end tests)"
 cargo nextest run --workspace --locked
 
+# The API descriptions, checked with the tools their readers use (the Rust tests above
+# already hold them equal to the code): AsyncAPI parser and the TypeScript compiler
+# (npm), openapi-spec-validator and schemathesis (PyPI) against the gateway the tests
+# built.
+step "API descriptions: AsyncAPI parser, TypeScript compile, OpenAPI validator, schemathesis"
+tests/schema/check-asyncapi.sh
+CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/validate-openapi.sh
+CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/run-schemathesis.sh
+
+# A test build with one more action (`test.echo`), added the way a real one is: its
+# registry line and its use case, nothing else (shared/chat-core/tests/made_up_action.rs).
+step "the made-up action: a test build of chat-core with one more registry line"
+cargo nextest run -p chat-core --locked --features made-up-action --test made_up_action
+
+step "web client: unit tests (vitest) and type check"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npx --no-install tsc --noEmit -p tsconfig.json && npx --no-install vitest run)
+
+# JOURNEYS 1-5 in Debian's chromium (playwright-core), against the gateway the tests
+# built; screenshots go to a scratch folder (docs/ui/ holds the committed ones).
+if command -v chromium >/dev/null 2>&1; then
+  step "web client: browser journeys (playwright-core + chromium)"
+  shots=$(mktemp -d)
+  CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" SHOTS_DIR="$shots" bash web/e2e/run.sh
+  rm -rf "$shots"
+else
+  echo "chromium is not installed: apt-get install chromium (.ci/run does), then rerun" >&2
+  exit 1
+fi
+
 step "end-to-end tests on the AWS backend (moto), same build"
 CHAT_E2E_BACKEND=aws cargo nextest run --workspace --locked -E 'package(chat-e2e)'
 

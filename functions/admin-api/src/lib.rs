@@ -13,6 +13,12 @@
 //! `bad_request`): guests exist only by redeeming an invite. The caller must be an
 //! admin — checked with the core's own policy before the body is read, and again by
 //! the core. Routing and encoding are `chat-http`'s.
+//!
+//! With the `schema` feature, `api_doc` describes these routes in OpenAPI 3.1;
+//! `chat-local` serves the HTTP functions' descriptions merged as `/openapi.json`.
+
+#[cfg(feature = "schema")]
+pub mod api_doc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::http::Method;
@@ -39,8 +45,12 @@ const ROUTES: &[RouteRow<Route>] = &[
 
 /// `POST /admin/users`: a [`NewEmployee`] plus the account kind the protocol names.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = NewUser))]
 struct NewUserBody {
+    /// Only `employee`: guests exist only by redeeming an invite.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(pattern = "^employee$"))]
     kind: Option<String>,
     #[serde(flatten)]
     employee: NewEmployee,

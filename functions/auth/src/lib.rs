@@ -16,6 +16,12 @@
 //! Routing, bearer, body and response encoding are `chat-http`'s, shared with the
 //! supervisor and admin functions: every failure is a [`chat_core::CoreError`] answered
 //! with the status its code fixes, and unknown paths or wrong methods are `404`.
+//!
+//! With the `schema` feature, `api_doc` describes these routes in OpenAPI 3.1;
+//! `chat-local` serves the HTTP functions' descriptions merged as `/openapi.json`.
+
+#[cfg(feature = "schema")]
+pub mod api_doc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::http::Method;

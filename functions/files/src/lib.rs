@@ -10,6 +10,12 @@
 //! pre-signed URLs it answers (S3 on AWS; the local gateway's `/blobs` locally). Like
 //! the other HTTP functions it only translates; routing, bearer, bodies and errors are
 //! `chat-http`'s.
+//!
+//! With the `schema` feature, `api_doc` describes these routes in OpenAPI 3.1;
+//! `chat-local` serves the HTTP functions' descriptions merged as `/openapi.json`.
+
+#[cfg(feature = "schema")]
+pub mod api_doc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::http::Method;

@@ -22,6 +22,12 @@
 //! the rooms): the handler refuses guests up front, and the core answers
 //! `not_found` to other non-members, as for a room that does not exist. Routing and
 //! encoding are `chat-http`'s.
+//!
+//! With the `schema` feature, `api_doc` describes these routes in OpenAPI 3.1;
+//! `chat-local` serves the HTTP functions' descriptions merged as `/openapi.json`.
+
+#[cfg(feature = "schema")]
+pub mod api_doc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::http::Method;

@@ -18,6 +18,8 @@
 //! - `management`: `POST`/`GET`/`DELETE /@connections/{id}`, behind a key.
 //! - `blob_routes`: `PUT`/`GET /blobs/{token}`, the folder store's pre-signed URLs
 //!   (embedded backend), and its hourly sweeper.
+//! - [`api_docs`]: `GET /openapi.json` (the HTTP functions' merged OpenAPI 3.1
+//!   descriptions) and `GET /api-docs` (the same as a page, rendered by `api_docs_html`).
 //! - [`secrets`]: the signing secret and management key kept in the data folder.
 //! - [`demo`]: the PROTOCOL §0 demo accounts.
 //! - [`backend`]: picks and assembles the adapters (embedded or AWS) and starts the
@@ -28,6 +30,8 @@
 
 mod accept;
 pub mod admin_cli;
+pub mod api_docs;
+mod api_docs_html;
 pub mod backend;
 mod blob_routes;
 pub mod cli;

@@ -33,7 +33,7 @@ use crate::config::GatewayConfig;
 use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SIGNING_KEY_FILE, MANAGEMENT_KEY_FILE};
-use crate::{backend, blob_routes, demo, http_bridge, management, ws};
+use crate::{api_docs, backend, blob_routes, demo, http_bridge, management, ws};
 
 /// How long in-flight HTTP requests and open sockets get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -179,7 +179,9 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
     if let Some(listener) = management_listener {
         serve_management_api(listener, Arc::clone(&shared))?;
     }
-    let make_service = router(shared, blobs).into_make_service_with_connect_info::<SocketAddr>();
+    let docs = api_docs::routes(&public_origin)?;
+    let make_service =
+        router(shared, blobs, docs).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
     // TCP_NODELAY, and a connection must start talking within the header timeout
     // (accept.rs); hyper then times the headers themselves.
@@ -324,10 +326,15 @@ fn management_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
     )
 }
 
-fn router(shared: Arc<Shared>, blobs: Option<Arc<FolderBlobs>>) -> Router {
+fn router(
+    shared: Arc<Shared>,
+    blobs: Option<Arc<FolderBlobs>>,
+    docs: Router<Arc<Shared>>,
+) -> Router {
     let mut routes = management_routes(Router::new())
         .route("/healthz", get(healthz))
-        .route("/ws", get(ws::upgrade));
+        .route("/ws", get(ws::upgrade))
+        .merge(docs);
     // The folder store's URLs; S3 serves its own.
     if let Some(blobs) = blobs {
         routes = routes.merge(blob_routes::routes(blobs));

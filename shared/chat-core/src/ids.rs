@@ -26,6 +26,10 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+        // The schema states what `parse` accepts: 1..=128 printable ASCII characters
+        // other than `/` and `\`.
+        #[cfg_attr(feature = "schema", schema(pattern = r"^[!-.0-\[\]-~]{1,128}$"))]
         pub struct $name(String);
 
         impl $name {

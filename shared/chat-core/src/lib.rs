@@ -16,9 +16,13 @@
 //! - [`policy`]: who may do what — pure functions over identities and rooms.
 //! - [`limits`]: per-connection rate limiting and size limits.
 //! - [`service`]: the use cases ([`App`]), one module per concern.
+//! - [`api_description`] (feature `schema`): the AsyncAPI document and the TypeScript
+//!   export, generated from the code.
 //! - [`testkit`] (feature `testkit`): in-memory adapters and the port contract suites
 //!   every adapter runs.
 
+#[cfg(feature = "schema")]
+pub mod api_description;
 pub mod auth;
 pub mod blob_url;
 pub mod error;

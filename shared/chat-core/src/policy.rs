@@ -7,13 +7,26 @@ use crate::model::{
     AccountKind, Identity, Member, Message, MessageStatus, ParticipantKind, Room, RoomKind,
     RoomStatus, Visibility,
 };
+use crate::protocol::registry::Callers;
 
-/// Only employees open rooms (guests arrive by invitation).
-pub fn may_create_room(actor: &Identity) -> CoreResult<()> {
-    if actor.is_employee() {
+/// The registry's `callers` of a WebSocket action (kind and role only), checked by the
+/// dispatch before the use case runs: guests arrive by invitation and neither open
+/// rooms nor manage them; only employees work with robots; supervisors observe and
+/// break in; only guests rate.
+pub fn may_call(actor: &Identity, callers: Callers, action: &str) -> CoreResult<()> {
+    let admitted = match callers {
+        Callers::Anyone => true,
+        Callers::Employees => actor.is_employee(),
+        Callers::Supervisors => actor.is_supervisor(),
+        Callers::Guests => actor.is_guest(),
+    };
+    if admitted {
         Ok(())
     } else {
-        Err(CoreError::forbidden("only employees can create rooms"))
+        Err(CoreError::forbidden(format!(
+            "{action} is for {} only",
+            callers.as_str()
+        )))
     }
 }
 
@@ -66,28 +79,15 @@ pub fn must_be_member(is_member: bool) -> CoreResult<()> {
     }
 }
 
-/// Employees join open `group` rooms on their own; `solo` rooms are invite-only.
-pub fn may_join(actor: &Identity, room: &Room) -> CoreResult<()> {
-    if !actor.is_employee() {
-        return Err(CoreError::forbidden("only employees can join rooms"));
-    }
+/// Employees join open `group` rooms on their own (that only employees join is the
+/// registry's `callers`); `solo` rooms are invite-only.
+pub fn may_join(room: &Room) -> CoreResult<()> {
     if room.kind == RoomKind::Solo {
         return Err(CoreError::forbidden(
             "solo rooms are invite-only; ask a member to invite you",
         ));
     }
     must_be_open(room)
-}
-
-/// Invitations and removals are made by employees; that they are members of the room
-/// is checked with the room itself (`member_room`), so it costs no extra read.
-pub fn may_manage_members(actor: &Identity) -> CoreResult<()> {
-    if !actor.is_employee() {
-        return Err(CoreError::forbidden(
-            "only employees can invite or remove members",
-        ));
-    }
-    Ok(())
 }
 
 /// `room.invite` adds employees only; guests come through invite codes.
@@ -147,15 +147,6 @@ pub fn message_for(viewer: AccountKind, message: &Message) -> Option<Message> {
         view.shared_from = None;
     }
     Some(view)
-}
-
-/// Only employees talk to robots (list, invite, remove, ask) and share their answers.
-pub fn may_use_robots(actor: &Identity) -> CoreResult<()> {
-    if actor.is_employee() {
-        Ok(())
-    } else {
-        Err(CoreError::forbidden("only employees can work with robots"))
-    }
 }
 
 /// What `message.share` may copy: employees-only messages (robot answers, internal
@@ -250,8 +241,39 @@ mod tests {
 
     #[test]
     fn guests_cannot_create_rooms_or_post_employee_only() {
-        assert!(may_create_room(&identity(AccountKind::Guest)).is_err());
-        assert!(may_create_room(&identity(AccountKind::Employee)).is_ok());
+        assert!(
+            may_call(
+                &identity(AccountKind::Guest),
+                Callers::Employees,
+                "room.create"
+            )
+            .is_err()
+        );
+        assert!(
+            may_call(
+                &identity(AccountKind::Employee),
+                Callers::Employees,
+                "room.create"
+            )
+            .is_ok()
+        );
+        assert!(
+            may_call(
+                &identity(AccountKind::Employee),
+                Callers::Guests,
+                "issue.rate"
+            )
+            .is_err()
+        );
+        assert!(
+            may_call(
+                &identity(AccountKind::Employee),
+                Callers::Supervisors,
+                "supervisor.observe"
+            )
+            .is_err()
+        );
+        assert!(may_call(&identity(AccountKind::Guest), Callers::Anyone, "typing").is_ok());
         assert!(may_post_with_visibility(&identity(AccountKind::Guest), true).is_err());
         assert!(may_post_with_visibility(&identity(AccountKind::Guest), false).is_ok());
     }

@@ -11,12 +11,15 @@
 //! - [`serve`]: one event in, one response out: route, run, encode, log the status;
 //!   [`serve_replies`] is the same for routes that may answer a text document
 //!   ([`Reply::Text`], e.g. a Markdown transcript) instead of JSON.
+//! - `openapi` (feature `schema`): what the functions' OpenAPI descriptions share.
 //! - `testkit` (feature `testkit`): fixtures, tokens and response readers for the
 //!   functions' handler tests.
 //!
 //! Every failure is a [`CoreError`], answered with the status its code fixes and the
 //! body [`CoreError::to_body`] builds; no other status mapping exists here.
 
+#[cfg(feature = "schema")]
+pub mod openapi;
 pub mod request;
 pub mod routing;
 #[cfg(feature = "testkit")]

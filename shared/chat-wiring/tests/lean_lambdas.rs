@@ -19,6 +19,11 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ),
     ("libsqlite3-sys", "bundled SQLite C code"),
     (
+        "utoipa",
+        "API descriptions are built by chat-local and the tests (feature `schema`)",
+    ),
+    ("ts-rs", "TypeScript export is a test-time tool"),
+    (
         "aws-lc-sys",
         "a second crypto C build; the SDK uses rustls on ring",
     ),

@@ -33,6 +33,12 @@ pub struct Case {
 }
 
 impl Case {
+    /// The action or route the row exercises: its name without the parenthesised
+    /// situation (`issue.rate (after the conclusion)` → `issue.rate`).
+    pub fn action(&self) -> &'static str {
+        self.name.split(" (").next().unwrap_or(self.name)
+    }
+
     pub fn allowed(&self, actor: Actor) -> bool {
         let column = Actor::ALL.iter().position(|a| *a == actor).unwrap_or(0);
         self.pending.is_none() && self.allow.as_bytes().get(column) == Some(&b'Y')

@@ -1,7 +1,9 @@
 //! Renders the expected table as `docs/permissions.md`.
 
+use chat_core::protocol::registry;
+
 use crate::actors::Actor;
-use crate::cases::Case;
+use crate::cases::{Call, Case};
 
 pub fn markdown(cases: &[Case]) -> String {
     let mut out = String::new();
@@ -17,17 +19,23 @@ pub fn markdown(cases: &[Case]) -> String {
          it; the *guest of the room* was invited to R, the *guest of another room* to a\n\
          different room; the supervisor and the admin are in no room; the *disabled user* and\n\
          the *revoked token* belong to employees who were members of R when their account was\n\
-         disabled or their tokens revoked (WebSocket rows: their handshake is refused).\n\n",
+         disabled or their tokens revoked (WebSocket rows: their handshake is refused).\n\n\
+         The last two columns of WebSocket rows come from the action registry\n\
+         (`shared/chat-core/src/protocol/registry.rs`): *callers* is who the dispatch lets\n\
+         reach the action at all (by kind of account and role; room-level rules are the\n\
+         use case's), and *rate limited* whether it draws on the per-user budget (every\n\
+         frame counts against the per-connection limit regardless). The test fails when\n\
+         the registry and this table disagree.\n\n",
     );
     out.push_str("| action / route |");
     for actor in Actor::ALL {
         out.push_str(&format!(" {} |", actor.heading()));
     }
-    out.push_str("\n|---|");
+    out.push_str(" callers | rate limited |\n|---|");
     for _ in Actor::ALL {
         out.push_str(":-:|");
     }
-    out.push('\n');
+    out.push_str(":-:|:-:|\n");
     for case in cases {
         out.push_str(&format!("| `{}` |", case.name));
         for actor in Actor::ALL {
@@ -38,7 +46,18 @@ pub fn markdown(cases: &[Case]) -> String {
             };
             out.push_str(&format!(" {cell} |"));
         }
-        out.push('\n');
+        let spec = match case.call {
+            Call::Ws(_) => registry::action(case.action()),
+            Call::Http { .. } => None,
+        };
+        match spec {
+            Some(spec) => out.push_str(&format!(
+                " {} | {} |\n",
+                spec.callers.as_str(),
+                if spec.rate_limited { "yes" } else { "no" }
+            )),
+            None => out.push_str(" | |\n"),
+        }
     }
     let pending: Vec<String> = cases
         .iter()

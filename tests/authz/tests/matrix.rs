@@ -12,6 +12,7 @@ use chat_authz::actors::{Actor, Fixture};
 use chat_authz::cases::{self, Call, Case};
 use chat_authz::render;
 use chat_core::ids::ConnectionId;
+use chat_core::protocol::registry::{self, ACTIONS};
 use serde_json::Value;
 
 /// What a caller got: allowed, or refused with a code.
@@ -163,40 +164,54 @@ fn the_permissions_doc_is_the_tested_table() {
     );
 }
 
+/// The matrix has a row for every action of the registry, and no WebSocket row for
+/// an action the registry does not have.
 #[test]
-fn the_table_covers_every_protocol_action() {
-    let names: Vec<&str> = cases::all().iter().map(|c| c.name).collect();
-    for action in [
-        "room.create",
-        "room.list",
-        "room.get",
-        "room.join",
-        "room.leave",
-        "room.invite",
-        "room.inviteGuest",
-        "room.remove",
-        "robot.list",
-        "robot.invite",
-        "robot.remove",
-        "message.send",
-        "robot.ask",
-        "message.share",
-        "history.get",
-        "typing",
-        "issue.escalate",
-        "issue.conclude",
-        "supervisor.observe",
-        "supervisor.breakIn",
-    ] {
-        assert!(
-            names.iter().any(|n| n.split(' ').next() == Some(action)),
-            "{action} missing"
-        );
+fn the_matrix_and_the_registry_list_the_same_actions() {
+    let cases = cases::all();
+    let ws_rows: Vec<&str> = cases
+        .iter()
+        .filter(|c| matches!(c.call, Call::Ws(_)))
+        .map(|c| c.action())
+        .collect();
+    let mut problems = Vec::new();
+    for spec in ACTIONS {
+        if !ws_rows.contains(&spec.name) {
+            problems.push(format!("{}: in the registry, no matrix row", spec.name));
+        }
     }
-    for action in chat_core::protocol::actions::ACTION_NAMES {
-        assert!(
-            names.iter().any(|n| n.split(' ').next() == Some(*action)),
-            "{action} missing"
-        );
+    for row in &ws_rows {
+        if registry::action(row).is_none() {
+            problems.push(format!("{row}: a matrix row, not in the registry"));
+        }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Whoever the registry's `callers` refuses (by kind and role, the rule the dispatch
+/// applies) is refused in every row of that action.
+#[tokio::test]
+async fn the_registry_callers_refusals_are_refusals_in_the_matrix() {
+    let f = Fixture::new().await;
+    let mut problems = Vec::new();
+    for case in cases::all() {
+        let Call::Ws(_) = case.call else { continue };
+        let Some(spec) = registry::action(case.action()) else {
+            continue;
+        };
+        for actor in Actor::ALL {
+            let admitted =
+                chat_core::policy::may_call(&f.user(actor).identity, spec.callers, spec.name)
+                    .is_ok();
+            if !admitted && case.allowed(actor) {
+                problems.push(format!(
+                    "{}: the registry admits only {}, the matrix allows the {}",
+                    case.name,
+                    spec.callers.as_str(),
+                    actor.heading()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -8,6 +8,7 @@ use crate::ids::{IssueId, RoomId};
 
 /// What happened, as stored before the store numbers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAuditEntry {
     pub at: DateTime<Utc>,
@@ -24,8 +25,10 @@ pub struct NewAuditEntry {
 
 /// A stored entry; `seq` orders the log and is the paging cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
+    #[cfg_attr(feature = "schema", ts(type = "number"))]
     pub seq: u64,
     #[serde(flatten)]
     pub entry: NewAuditEntry,

@@ -20,6 +20,7 @@ pub const MAX_FILE_NAME_BYTES: usize = 255;
 
 /// Where a file lives and for how long (S3 lifecycle rules on AWS, the sweeper locally).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum StorageClass {
     /// Scratch files: kept 24 hours.
@@ -162,6 +163,7 @@ pub fn validate_file_name(name: &str) -> CoreResult<String> {
 
 /// Where a file is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum FileStatus {
     /// Waiting for the upload and `complete`.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{FileId, IssueId, RoomId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AccountKind {
     Employee,
@@ -35,6 +36,7 @@ impl AccountKind {
 
 /// Support tier; ordered so `T1 < T2 < T3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub enum Tier {
     T1,
     T2,
@@ -70,6 +72,7 @@ impl Tier {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Supervisor,
@@ -130,6 +133,7 @@ impl Identity {
 
 /// What the user edits about themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     pub display_name: String,
@@ -139,6 +143,7 @@ pub struct Profile {
 
 /// The wire `identity` object (PROTOCOL §2), plus `enabled` for admin listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityView {
     pub user_id: UserId,

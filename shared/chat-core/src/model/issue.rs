@@ -7,6 +7,7 @@ use crate::ids::{IssueId, RoomId, UserId};
 use crate::model::identity::Tier;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum IssueStatus {
     Open,
@@ -15,6 +16,7 @@ pub enum IssueStatus {
 
 /// How a conversation ended (exactly one per room).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Conclusion {
     Escalated,
@@ -45,6 +47,7 @@ impl Conclusion {
 
 /// One line of an issue's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IssueEvent {
     pub at: DateTime<Utc>,
@@ -58,6 +61,7 @@ pub struct IssueEvent {
 
 /// The wire and stored `Issue`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
     pub id: IssueId,
@@ -80,6 +84,7 @@ pub struct Issue {
 
 /// A guest's rating of a concluded room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Rating {
     pub room_id: RoomId,

@@ -11,6 +11,7 @@ use crate::ids::{ClientMsgId, MemberId, MessageId, RoomId};
 use crate::model::identity::AccountKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthorKind {
     Employee,
@@ -29,8 +30,11 @@ impl From<AccountKind> for AuthorKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Author {
+    /// A user id, a robot's name, or `system`.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: MemberId,
     pub kind: AuthorKind,
     pub display_name: String,
@@ -48,6 +52,7 @@ impl Author {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ContentType {
     Chat,
@@ -57,6 +62,7 @@ pub enum ContentType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Delivery {
     Streaming,
@@ -64,6 +70,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     Pending,
@@ -74,6 +81,7 @@ pub enum MessageStatus {
 
 /// Who may see a message. Enforced by the server on every event and page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     #[default]
@@ -83,10 +91,14 @@ pub enum Visibility {
 
 /// The stored and wire `Message` (PROTOCOL §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,
+    // A JSON number, not ts-rs's `bigint` for u64: sequence numbers (and file sizes
+    // elsewhere) stay far below 2^53.
+    #[cfg_attr(feature = "schema", ts(type = "number"))]
     pub seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<ClientMsgId>,

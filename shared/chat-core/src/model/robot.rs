@@ -2,7 +2,7 @@
 //! what it answers. Who the robots are and how they think lives behind the
 //! [`Robots`](crate::ports::Robots) port (the `robots` crate).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{FileId, IssueId};
@@ -15,7 +15,8 @@ use crate::model::message::{ContentType, Delivery};
 pub const FORMS_DIAGNOSTICS_ROBOT: &str = "iStackBuddy.forms.diagnostics";
 
 /// One argument a robot accepts in `robot.ask {args}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RobotArg {
     pub name: String,
@@ -24,7 +25,8 @@ pub struct RobotArg {
 }
 
 /// A robot's card: `robot.list` shows it, the core checks `robot.ask` against it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RobotInfo {
     pub name: String,

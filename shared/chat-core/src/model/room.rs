@@ -14,6 +14,7 @@ use crate::model::identity::Tier;
 use crate::model::issue::Conclusion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RoomKind {
     Group,
@@ -37,6 +38,7 @@ impl RoomKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RoomStatus {
     Open,
@@ -86,6 +88,7 @@ impl Room {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ParticipantKind {
     Employee,
@@ -124,8 +127,11 @@ pub struct Member {
 
 /// The wire `Participant`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
+    /// A user id, or a robot's name.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: MemberId,
     pub kind: ParticipantKind,
     pub display_name: String,
@@ -137,6 +143,7 @@ pub struct Participant {
 
 /// The wire `Room`: the stored room, its participants and live counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RoomView {
     pub id: RoomId,
@@ -150,6 +157,7 @@ pub struct RoomView {
     pub members: Vec<Participant>,
     pub member_count: usize,
     pub online_count: usize,
+    #[cfg_attr(feature = "schema", ts(type = "number"))]
     pub last_seq: u64,
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]

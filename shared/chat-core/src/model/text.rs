@@ -24,6 +24,7 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 80;
 
 /// A message body: non-empty, at most [`MAX_MESSAGE_BYTES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct MessageText(String);
 
 impl MessageText {

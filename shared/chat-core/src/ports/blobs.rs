@@ -29,6 +29,7 @@ pub struct UploadBinding {
 
 /// A request the client makes itself, straight to storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct PresignedRequest {
     pub url: String,
     /// `PUT` for uploads.

@@ -1,120 +1,33 @@
-//! Client → server actions (PROTOCOL §3), one variant per `action`.
+//! The fields of client → server actions (PROTOCOL §3): one request type per action.
+//! Which type belongs to which `action`, and the [`ClientAction`] enum itself, are in
+//! the registry ([`crate::protocol::registry`]).
 //!
 //! Unknown fields are ignored (clients may be newer than the server); missing required
 //! fields and wrong types are `bad_request` with serde's explanation.
 
 use serde::Deserialize;
 
+pub use crate::protocol::registry::{ACTION_NAMES, ClientAction};
+
 use crate::ids::{ClientMsgId, IssueId, MessageId, RoomId, UserId};
 use crate::model::{RoomKind, Visibility};
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "action")]
-pub enum ClientAction {
-    #[serde(rename = "ping")]
-    Ping,
-    #[serde(rename = "room.create")]
-    RoomCreate(RoomCreate),
-    #[serde(rename = "room.list")]
-    RoomList,
-    #[serde(rename = "room.get")]
-    RoomGet(RoomRef),
-    #[serde(rename = "room.join")]
-    RoomJoin(RoomRef),
-    #[serde(rename = "room.leave")]
-    RoomLeave(RoomRef),
-    #[serde(rename = "room.invite")]
-    RoomInvite(RoomUser),
-    #[serde(rename = "room.remove")]
-    RoomRemove(RoomUser),
-    #[serde(rename = "message.send")]
-    MessageSend(MessageSend),
-    #[serde(rename = "history.get")]
-    HistoryGet(HistoryGet),
-    #[serde(rename = "typing")]
-    Typing(RoomRef),
-    #[serde(rename = "room.inviteGuest")]
-    RoomInviteGuest(InviteGuest),
-    #[serde(rename = "supervisor.observe")]
-    SupervisorObserve(RoomRef),
-    #[serde(rename = "supervisor.breakIn")]
-    SupervisorBreakIn(RoomRef),
-    #[serde(rename = "robot.list")]
-    RobotList,
-    #[serde(rename = "robot.invite")]
-    RobotInvite(RoomRobot),
-    #[serde(rename = "robot.remove")]
-    RobotRemove(RoomRobot),
-    #[serde(rename = "robot.ask")]
-    RobotAsk(RobotAsk),
-    #[serde(rename = "message.share")]
-    MessageShare(MessageShare),
-    #[serde(rename = "issue.escalate")]
-    IssueEscalate(IssueEscalate),
-    #[serde(rename = "issue.conclude")]
-    IssueConclude(IssueConclude),
-    #[serde(rename = "issue.rate")]
-    IssueRate(IssueRate),
-}
+/// `ping`, `room.list` and `robot.list` carry no fields.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+pub struct Ping {}
 
-impl ClientAction {
-    /// The protocol name, for logs and metrics.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ClientAction::Ping => "ping",
-            ClientAction::RoomCreate(_) => "room.create",
-            ClientAction::RoomList => "room.list",
-            ClientAction::RoomGet(_) => "room.get",
-            ClientAction::RoomJoin(_) => "room.join",
-            ClientAction::RoomLeave(_) => "room.leave",
-            ClientAction::RoomInvite(_) => "room.invite",
-            ClientAction::RoomRemove(_) => "room.remove",
-            ClientAction::MessageSend(_) => "message.send",
-            ClientAction::HistoryGet(_) => "history.get",
-            ClientAction::Typing(_) => "typing",
-            ClientAction::RoomInviteGuest(_) => "room.inviteGuest",
-            ClientAction::SupervisorObserve(_) => "supervisor.observe",
-            ClientAction::SupervisorBreakIn(_) => "supervisor.breakIn",
-            ClientAction::RobotList => "robot.list",
-            ClientAction::RobotInvite(_) => "robot.invite",
-            ClientAction::RobotRemove(_) => "robot.remove",
-            ClientAction::RobotAsk(_) => "robot.ask",
-            ClientAction::MessageShare(_) => "message.share",
-            ClientAction::IssueEscalate(_) => "issue.escalate",
-            ClientAction::IssueConclude(_) => "issue.conclude",
-            ClientAction::IssueRate(_) => "issue.rate",
-        }
-    }
-}
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+pub struct RoomList {}
 
-/// Every action name this server understands (for the `bad_request` on unknown ones).
-pub const ACTION_NAMES: &[&str] = &[
-    "ping",
-    "room.create",
-    "room.list",
-    "room.get",
-    "room.join",
-    "room.leave",
-    "room.invite",
-    "room.remove",
-    "message.send",
-    "history.get",
-    "typing",
-    "room.inviteGuest",
-    "supervisor.observe",
-    "supervisor.breakIn",
-    "robot.list",
-    "robot.invite",
-    "robot.remove",
-    "robot.ask",
-    "message.share",
-    "issue.escalate",
-    "issue.conclude",
-    "issue.rate",
-];
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+pub struct RobotList {}
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct NewIssue {
     pub title: String,
     pub customer_name: Option<String>,
@@ -123,6 +36,7 @@ pub struct NewIssue {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct RoomCreate {
     pub kind: RoomKind,
     pub title: String,
@@ -132,19 +46,57 @@ pub struct RoomCreate {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct RoomRef {
     pub room_id: RoomId,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct RoomUser {
     pub room_id: RoomId,
     pub user_id: UserId,
 }
 
+/// Actions whose fields are those of another: one request type per action all the
+/// same (the use case belongs to the type), with the shared fields inside. A newtype
+/// reads and writes exactly as the type it wraps.
+macro_rules! same_fields_as {
+    ($( $(#[$doc:meta])* $name:ident($inner:ident); )*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+        pub struct $name(pub $inner);
+    )*};
+}
+
+same_fields_as! {
+    /// `room.get`.
+    RoomGet(RoomRef);
+    /// `room.join`.
+    RoomJoin(RoomRef);
+    /// `room.leave`.
+    RoomLeave(RoomRef);
+    /// `typing`.
+    Typing(RoomRef);
+    /// `supervisor.observe`.
+    SupervisorObserve(RoomRef);
+    /// `supervisor.breakIn`.
+    SupervisorBreakIn(RoomRef);
+    /// `room.invite`.
+    RoomInvite(RoomUser);
+    /// `room.remove`.
+    RoomRemove(RoomUser);
+    /// `robot.invite`.
+    RobotInvite(RoomRobot);
+    /// `robot.remove`.
+    RobotRemove(RoomRobot);
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct MessageSend {
     pub room_id: RoomId,
     pub client_msg_id: ClientMsgId,
@@ -156,15 +108,19 @@ pub struct MessageSend {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct HistoryGet {
     pub room_id: RoomId,
+    #[cfg_attr(feature = "schema", ts(type = "number | null"))]
     pub after_seq: Option<u64>,
+    #[cfg_attr(feature = "schema", ts(type = "number | null"))]
     pub before_seq: Option<u64>,
     pub limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct InviteGuest {
     pub room_id: RoomId,
     pub display_name: Option<String>,
@@ -172,6 +128,7 @@ pub struct InviteGuest {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct RoomRobot {
     pub room_id: RoomId,
     pub robot: String,
@@ -179,6 +136,7 @@ pub struct RoomRobot {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct RobotAsk {
     pub room_id: RoomId,
     pub robot: String,
@@ -191,6 +149,7 @@ pub struct RobotAsk {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct MessageShare {
     pub room_id: RoomId,
     pub message_id: MessageId,
@@ -200,6 +159,7 @@ pub struct MessageShare {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct IssueEscalate {
     pub room_id: RoomId,
     /// Continue in a new room (the old one concludes `escalated`) rather than here.
@@ -210,6 +170,7 @@ pub struct IssueEscalate {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct IssueConclude {
     pub room_id: RoomId,
     pub conclusion: crate::model::Conclusion,
@@ -218,6 +179,7 @@ pub struct IssueConclude {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct IssueRate {
     pub room_id: RoomId,
     pub rating: u8,

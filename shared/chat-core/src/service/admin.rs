@@ -25,6 +25,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// A new employee account.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewEmployee {
     pub username: String,
@@ -37,6 +38,7 @@ pub struct NewEmployee {
 
 /// Identity changes an admin may make.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentityPatch {
     pub enabled: Option<bool>,

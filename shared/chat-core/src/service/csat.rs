@@ -4,17 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
-use crate::model::{
-    AccountKind, IssueEvent, ParticipantKind, Rating, RoomStatus, Tier, UserRecord,
-};
+use crate::model::{IssueEvent, ParticipantKind, Rating, RoomStatus, Tier, UserRecord};
 use crate::policy;
 use crate::protocol::actions::IssueRate;
 use crate::protocol::http::{CsatAverage, CsatEmployee, CsatResponse, CsatTier};
+use crate::protocol::replies::Empty;
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 
 /// How long after a conclusion its guest may rate it.
 pub const RATING_WINDOW_MINUTES: i64 = 15;
@@ -22,13 +20,8 @@ pub const RATING_WINDOW_MINUTES: i64 = 15;
 pub const COMMENT_MAX_BYTES: usize = 2000;
 
 impl App {
-    pub(crate) async fn issue_rate(&self, actor: &UserRecord, req: IssueRate) -> CoreResult<Value> {
+    pub(crate) async fn issue_rate(&self, actor: &UserRecord, req: IssueRate) -> CoreResult<Empty> {
         let id = &actor.identity;
-        if id.kind != AccountKind::Guest {
-            return Err(CoreError::forbidden(
-                "only the room's guest rates the conversation",
-            ));
-        }
         let room = self.member_room(id, &req.room_id).await?;
         if room.status != RoomStatus::Concluded {
             return Err(CoreError::conflict(
@@ -89,7 +82,7 @@ impl App {
             Some(format!("{}/5", req.rating)),
         )
         .await?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// `GET /supervisor/csat`: averages overall, per tier and per employee.
@@ -170,5 +163,12 @@ impl Tally {
             count: self.count,
             average: (self.count > 0).then(|| f64::from(self.sum) / f64::from(self.count)),
         }
+    }
+}
+
+impl UseCase for IssueRate {
+    type Reply = Empty;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<Empty> {
+        app.issue_rate(caller.user(), self).await
     }
 }

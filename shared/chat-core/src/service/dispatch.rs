@@ -3,19 +3,119 @@
 //! `rate_limited` answers for the second, further frames are dropped unanswered
 //! ([`crate::limits::RateVerdict::Drop`]), so garbage cannot buy a push per frame.
 //!
-//! Order of checks: rate → size → parse → who is asking (re-read from the store) →
-//! the action. Every failure becomes a typed error reply; the connection stays open.
+//! Order of checks: connection rate (every frame, before parsing) → size → parse →
+//! who is asking (re-read from the store) → the user's budget → the registry's
+//! `callers` → the use case. Every failure becomes a typed error reply; the connection
+//! stays open.
+//!
+//! The dispatch itself is generated from the action registry
+//! ([`crate::protocol::registry`]): each request type implements [`UseCase`] (or, for
+//! the keep-alive, [`ConnectionUseCase`]) in its own service module.
 
-use serde_json::{Value, json};
 use tracing::{Instrument, info_span, warn};
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ConnectionId;
 use crate::limits::RateVerdict;
-use crate::model::UserRecord;
+use crate::model::{Identity, UserRecord};
+use crate::policy;
+use crate::protocol::actions::Ping;
 use crate::protocol::events::{FrameError, Reply, ServerEvent, to_frame};
+use crate::protocol::registry::{ActionReply, Callers, action_table};
+use crate::protocol::replies::Empty;
 use crate::protocol::{ClientAction, ParsedFrame, parse_frame};
 use crate::service::App;
+use crate::service::session::Sender;
+
+/// Who sent the frame: their connection and their user, as [`App::sender`] found them.
+pub(crate) struct Caller<'a> {
+    pub connection: &'a ConnectionId,
+    pub sender: &'a Sender,
+}
+
+impl Caller<'_> {
+    pub fn user(&self) -> &UserRecord {
+        &self.sender.user
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.sender.user.identity
+    }
+}
+
+/// An action's use case: its request type runs it for a caller the registry admitted,
+/// and answers with the reply type the registry names for it.
+pub(crate) trait UseCase: Sized {
+    type Reply;
+
+    /// The use case may start from the store's hint of who the user is, because it
+    /// checks the hint against the stored user itself (`message.send`, see
+    /// `ports::append_checked`). Only honoured for actions open to `Anyone`: a
+    /// `callers` check must never rest on a hint.
+    const TRUSTS_HINT: bool = false;
+
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<Self::Reply>;
+}
+
+/// A use case answered from the connection alone (no store read, no user budget): the
+/// registry's `rate_limited: false` actions, open to anyone.
+pub(crate) trait ConnectionUseCase: Sized {
+    type Reply;
+
+    async fn run(self, app: &App, connection: &ConnectionId) -> CoreResult<Self::Reply>;
+}
+
+impl ConnectionUseCase for Ping {
+    type Reply = Empty;
+
+    async fn run(self, app: &App, connection: &ConnectionId) -> CoreResult<Empty> {
+        // Keep-alive must stay cheap: no store reads.
+        app.send_frame(connection, &to_frame(&ServerEvent::Pong))
+            .await;
+        Ok(Empty {})
+    }
+}
+
+/// One match arm: `rate_limited` decides which kind of use case the action has.
+macro_rules! dispatch_arm {
+    (true, $app:ident, $connection:ident, $request:ident, $callers:ident, $name:literal) => {
+        $app.run_use_case($connection, $request, Callers::$callers, $name)
+            .await
+    };
+    (false, $app:ident, $connection:ident, $request:ident, Anyone, $name:literal) => {
+        ConnectionUseCase::run($request, $app, $connection).await
+    };
+}
+
+/// Generates [`App::run_action`] from the registry's table.
+macro_rules! dispatch {
+    ($(
+        $(#[$meta:meta])*
+        $name:literal => $variant:ident($request:ident) -> $reply:ident {
+            callers: $callers:ident, rate_limited: $rate_limited:tt, $($rest:tt)*
+        }
+    ),* $(,)?) => {
+        impl App {
+            async fn run_action(
+                &self,
+                connection: &ConnectionId,
+                action: ClientAction,
+            ) -> CoreResult<ActionReply> {
+                match action {
+                    $(
+                        $(#[$meta])*
+                        ClientAction::$variant(request) => {
+                            dispatch_arm!($rate_limited, self, connection, request, $callers, $name)
+                                .map(ActionReply::$variant)
+                        }
+                    )*
+                }
+            }
+        }
+    };
+}
+
+action_table!(dispatch);
 
 impl App {
     /// `$default` route: handles one frame from `connection`. Replies and events go out
@@ -95,61 +195,27 @@ impl App {
         self.send_frame(connection, &to_frame(&reply)).await;
     }
 
-    async fn run_action(
+    /// Reads who is asking, charges their budget, checks the registry's `callers`,
+    /// then runs the use case.
+    async fn run_use_case<U: UseCase>(
         &self,
         connection: &ConnectionId,
-        action: ClientAction,
-    ) -> CoreResult<Value> {
-        if let ClientAction::Ping = action {
-            // Keep-alive must stay cheap: no store reads.
-            self.send_frame(connection, &to_frame(&ServerEvent::Pong))
-                .await;
-            return Ok(json!({}));
-        }
-        // A send may start from the store's hint of who the user is, because its commit
-        // compares that with the stored user (`ports::append_checked`); every other
-        // action reads the user.
-        let is_send = matches!(action, ClientAction::MessageSend(_));
-        let sender = self.sender(connection, is_send).await?;
-        let actor: &UserRecord = &sender.user;
-        let id = &actor.identity;
+        request: U,
+        callers: Callers,
+        action: &'static str,
+    ) -> CoreResult<U::Reply> {
+        let trusts_hint = U::TRUSTS_HINT && callers == Callers::Anyone;
+        let sender = self.sender(connection, trusts_hint).await?;
         // Every socket of one person draws on one budget too.
-        if !self.user_rate.allow(&id.user_id) {
+        if !self.user_rate.allow(&sender.user.identity.user_id) {
             return Err(CoreError::RateLimited);
         }
-        match action {
-            ClientAction::Ping => Ok(json!({})),
-            ClientAction::RoomCreate(req) => self.room_create(actor, req).await,
-            ClientAction::RoomList => self.room_list(id).await,
-            ClientAction::RoomGet(req) => self.room_get(id, &req.room_id).await,
-            ClientAction::RoomJoin(req) => self.room_join(actor, &req.room_id).await,
-            ClientAction::RoomLeave(req) => self.room_leave(actor, &req.room_id).await,
-            ClientAction::RoomInvite(req) => {
-                self.room_invite(actor, &req.room_id, &req.user_id).await
-            }
-            ClientAction::RoomRemove(req) => {
-                self.room_remove(actor, &req.room_id, &req.user_id).await
-            }
-            ClientAction::MessageSend(req) => self.message_send(&sender, req).await,
-            ClientAction::HistoryGet(req) => self.history_get(id, req).await,
-            ClientAction::Typing(req) => self.typing(id, &req.room_id).await,
-            ClientAction::RoomInviteGuest(req) => self.room_invite_guest(actor, req).await,
-            ClientAction::SupervisorObserve(req) => {
-                self.supervisor_observe(connection, actor, &req.room_id)
-                    .await
-            }
-            ClientAction::SupervisorBreakIn(req) => {
-                self.supervisor_break_in(actor, &req.room_id).await
-            }
-            ClientAction::RobotList => self.robot_list(actor).await,
-            ClientAction::RobotInvite(req) => self.robot_invite(actor, req).await,
-            ClientAction::RobotRemove(req) => self.robot_remove(actor, req).await,
-            ClientAction::RobotAsk(req) => self.robot_ask(actor, req).await,
-            ClientAction::MessageShare(req) => self.message_share(actor, req).await,
-            ClientAction::IssueEscalate(req) => self.issue_escalate(actor, req).await,
-            ClientAction::IssueConclude(req) => self.issue_conclude(actor, req).await,
-            ClientAction::IssueRate(req) => self.issue_rate(actor, req).await,
-        }
+        policy::may_call(&sender.user.identity, callers, action)?;
+        let caller = Caller {
+            connection,
+            sender: &sender,
+        };
+        request.run(self, &caller).await
     }
 }
 

@@ -5,7 +5,7 @@
 //! adds it to the room — only while the room has an employee (checked atomically by the
 //! store), so a guest is never alone.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::info;
 
 use crate::auth::secrets::{random_token, secret_hash};
@@ -18,7 +18,9 @@ use crate::policy;
 use crate::ports::Addition;
 use crate::protocol::actions::InviteGuest;
 use crate::protocol::http::{GuestLoginRequest, GuestTokenResponse};
+use crate::protocol::replies::InviteGuestReply;
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 use crate::service::rooms::member_of;
 
 impl App {
@@ -27,8 +29,7 @@ impl App {
         &self,
         actor: &UserRecord,
         req: InviteGuest,
-    ) -> CoreResult<Value> {
-        policy::may_manage_members(&actor.identity)?;
+    ) -> CoreResult<InviteGuestReply> {
         let room = self.member_room(&actor.identity, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let display_name = match req.display_name {
@@ -56,7 +57,10 @@ impl App {
             json!({ "expiresAt": expires_at }),
         )
         .await?;
-        Ok(json!({ "inviteCode": code, "expiresAt": expires_at }))
+        Ok(InviteGuestReply {
+            invite_code: code,
+            expires_at,
+        })
     }
 
     /// `POST /auth/guest`. Unknown, used and expired codes are all `Unauthorized`.
@@ -126,5 +130,12 @@ impl App {
             identity: token.identity,
             room_id: room.id,
         })
+    }
+}
+
+impl UseCase for InviteGuest {
+    type Reply = InviteGuestReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<InviteGuestReply> {
+        app.room_invite_guest(caller.user(), self).await
     }
 }

@@ -12,7 +12,7 @@
 //!   guest is told) and is claimed, first come first served, when a suitable employee
 //!   connects or concludes a room. Claims are conditional updates: one winner.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::{info, warn};
 
 use crate::error::{CoreError, CoreResult};
@@ -24,7 +24,9 @@ use crate::model::{
 use crate::policy;
 use crate::protocol::actions::{IssueConclude, IssueEscalate};
 use crate::protocol::events::ServerEvent;
+use crate::protocol::replies::RoomIssueReply;
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 use crate::service::fanout::Audience;
 use crate::service::rooms::member_of;
 
@@ -70,9 +72,8 @@ impl App {
         &self,
         actor: &UserRecord,
         req: IssueConclude,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<RoomIssueReply> {
         let id = &actor.identity;
-        policy::may_manage_members(id)?;
         let room = self.member_room(id, &req.room_id).await?;
         let note = note(req.note)?;
         let (room, issue) = self
@@ -89,7 +90,7 @@ impl App {
         // A slot may have come free.
         self.assign_waiting_to(actor).await;
         let view = self.room_view(&room).await?;
-        Ok(json!({ "room": view, "issue": issue }))
+        Ok(RoomIssueReply { room: view, issue })
     }
 
     /// Concludes `room` once (conditionally on it still being open), records it on the
@@ -160,9 +161,8 @@ impl App {
         &self,
         actor: &UserRecord,
         req: IssueEscalate,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<RoomIssueReply> {
         let id = &actor.identity;
-        policy::may_manage_members(id)?;
         let room = self.member_room(id, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let note = note(req.note)?;
@@ -222,7 +222,7 @@ impl App {
         )
         .await?;
         let view = self.room_view(&destination).await?;
-        Ok(json!({ "issue": issue, "room": view }))
+        Ok(RoomIssueReply { room: view, issue })
     }
 
     /// The room an escalation continues in: same kind and title, the escalating
@@ -489,5 +489,19 @@ impl App {
             issue: issue.clone(),
         };
         self.broadcast(room, &event, Audience::Room).await;
+    }
+}
+
+impl UseCase for IssueConclude {
+    type Reply = RoomIssueReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomIssueReply> {
+        app.issue_conclude(caller.user(), self).await
+    }
+}
+
+impl UseCase for IssueEscalate {
+    type Reply = RoomIssueReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomIssueReply> {
+        app.issue_escalate(caller.user(), self).await
     }
 }

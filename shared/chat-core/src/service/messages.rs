@@ -3,8 +3,6 @@
 //! A message is committed (with its `seq`) before anyone is told about it, so a client
 //! that misses the event finds it with `history.get {afterSeq}`.
 
-use serde_json::{Value, json};
-
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{MessageId, RoomId};
 use crate::model::{
@@ -13,9 +11,11 @@ use crate::model::{
 };
 use crate::policy;
 use crate::ports::{Appended, PageQuery, SendGuard, SendRefusal, append_checked};
-use crate::protocol::actions::{HistoryGet, MessageSend};
+use crate::protocol::actions::{HistoryGet, MessageSend, Typing};
 use crate::protocol::events::ServerEvent;
+use crate::protocol::replies::{Empty, HistoryReply, MessageReply};
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 use crate::service::fanout::Audience;
 use crate::service::session::Sender;
 
@@ -40,7 +40,7 @@ impl App {
         &self,
         sender: &Sender,
         req: MessageSend,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<MessageReply> {
         let mut user = sender.user.clone();
         let mut text = match self.check_sender(&user, &req) {
             Err(e) if sender.hinted => {
@@ -54,7 +54,7 @@ impl App {
         };
         for _ in 0..SEND_ROUNDS {
             match self.send_as(&sender.connection, &user, text, &req).await? {
-                Attempt::Sent(message) => return Ok(json!({ "message": message })),
+                Attempt::Sent(message) => return Ok(MessageReply { message }),
                 Attempt::Rebuild(fresh) => {
                     user = fresh;
                     text = self.check_sender(&user, &req)?;
@@ -233,7 +233,11 @@ impl App {
         self.commit_and_announce(new).await
     }
 
-    pub(crate) async fn history_get(&self, actor: &Identity, req: HistoryGet) -> CoreResult<Value> {
+    pub(crate) async fn history_get(
+        &self,
+        actor: &Identity,
+        req: HistoryGet,
+    ) -> CoreResult<HistoryReply> {
         let room = self.member_room(actor, &req.room_id).await?;
         let limits = &self.config.limits;
         let limit = req.limit.unwrap_or(limits.history_default);
@@ -270,10 +274,13 @@ impl App {
             .iter()
             .filter_map(|m| policy::message_for(actor.kind, m))
             .collect();
-        Ok(json!({ "messages": messages, "hasMore": page.has_more }))
+        Ok(HistoryReply {
+            messages,
+            has_more: page.has_more,
+        })
     }
 
-    pub(crate) async fn typing(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Value> {
+    pub(crate) async fn typing(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Empty> {
         let room = self.member_room(actor, room_id).await?;
         policy::must_be_open(&room)?;
         let event = ServerEvent::Typing {
@@ -282,6 +289,29 @@ impl App {
         };
         self.broadcast(&room.id, &event, Audience::AllBut(&actor.user_id))
             .await;
-        Ok(json!({}))
+        Ok(Empty {})
+    }
+}
+
+impl UseCase for MessageSend {
+    type Reply = MessageReply;
+    // The commit compares the hinted user with the stored one (`append_checked`).
+    const TRUSTS_HINT: bool = true;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<MessageReply> {
+        app.message_send(caller.sender, self).await
+    }
+}
+
+impl UseCase for HistoryGet {
+    type Reply = HistoryReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<HistoryReply> {
+        app.history_get(caller.identity(), self).await
+    }
+}
+
+impl UseCase for Typing {
+    type Reply = Empty;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<Empty> {
+        app.typing(caller.identity(), &self.0.room_id).await
     }
 }

@@ -2,7 +2,10 @@
 //! of one concern:
 //!
 //! - [`session`]: login, token checks, WebSocket tickets, connect / disconnect.
-//! - [`dispatch`]: one WebSocket frame → rate limit → action → exactly one reply.
+//! - [`dispatch`]: one WebSocket frame → rate limit → action → exactly one reply; the
+//!   dispatch is generated from the action registry (`protocol::registry`), and each
+//!   action's request type implements its use case (`dispatch::UseCase`) in the
+//!   module of its concern.
 //! - [`rooms`]: create, list, get, join, leave, invite, remove.
 //! - [`messages`]: send, history, typing.
 //! - [`users`]: `/me`, profile, the employee directory.
@@ -37,6 +40,8 @@ pub mod guest_away;
 pub mod guests;
 pub mod issues;
 pub mod jobs;
+#[cfg(feature = "made-up-action")]
+pub mod made_up;
 pub mod messages;
 pub mod robot_files;
 pub mod robot_jobs;

@@ -16,9 +16,11 @@ use crate::model::{
 };
 use crate::policy;
 use crate::ports::{AppendedAll, Job};
-use crate::protocol::actions::{RobotAsk, RoomRobot};
+use crate::protocol::actions::{RobotAsk, RobotInvite, RobotList, RobotRemove, RoomRobot};
 use crate::protocol::events::ServerEvent;
+use crate::protocol::replies::{AskReply, RobotsReply, RoomReply};
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 use crate::service::fanout::Audience;
 
 impl App {
@@ -29,17 +31,17 @@ impl App {
             .ok_or_else(|| CoreError::not_found(format!("no robot named {name:?}")))
     }
 
-    pub(crate) async fn robot_list(&self, actor: &UserRecord) -> CoreResult<Value> {
-        policy::may_use_robots(&actor.identity)?;
-        Ok(json!({ "robots": self.deps.robots.catalog() }))
+    pub(crate) async fn robot_list(&self) -> CoreResult<RobotsReply> {
+        Ok(RobotsReply {
+            robots: self.deps.robots.catalog().to_vec(),
+        })
     }
 
     pub(crate) async fn robot_invite(
         &self,
         actor: &UserRecord,
         req: RoomRobot,
-    ) -> CoreResult<Value> {
-        policy::may_use_robots(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(&actor.identity, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let info = self.robot_info(&req.robot)?;
@@ -56,15 +58,14 @@ impl App {
                 .await?;
         }
         let view = self.broadcast_room_updated(&room).await?;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
     pub(crate) async fn robot_remove(
         &self,
         actor: &UserRecord,
         req: RoomRobot,
-    ) -> CoreResult<Value> {
-        policy::may_use_robots(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(&actor.identity, &req.room_id).await?;
         let is_robot = self
             .deps
@@ -82,12 +83,15 @@ impl App {
         self.post_system_for(&room, note, Visibility::Employees)
             .await?;
         let view = self.broadcast_room_updated(&room).await?;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
-    pub(crate) async fn robot_ask(&self, actor: &UserRecord, req: RobotAsk) -> CoreResult<Value> {
+    pub(crate) async fn robot_ask(
+        &self,
+        actor: &UserRecord,
+        req: RobotAsk,
+    ) -> CoreResult<AskReply> {
         let id = &actor.identity;
-        policy::may_use_robots(id)?;
         let room = self.member_room(id, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let info = self.robot_info(&req.robot)?.clone();
@@ -165,7 +169,7 @@ impl App {
         let response = self
             .queue_answer(&room, &request, response, &info.name)
             .await?;
-        Ok(json!({ "request": request, "response": response }))
+        Ok(AskReply { request, response })
     }
 
     /// Queues the job for an unfinished response. When the queue refuses, the response
@@ -248,4 +252,32 @@ fn check_args(info: &RobotInfo, args: &Map<String, Value>) -> CoreResult<()> {
         )));
     }
     Ok(())
+}
+
+impl UseCase for RobotList {
+    type Reply = RobotsReply;
+    async fn run(self, app: &App, _: &Caller<'_>) -> CoreResult<RobotsReply> {
+        app.robot_list().await
+    }
+}
+
+impl UseCase for RobotInvite {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.robot_invite(caller.user(), self.0).await
+    }
+}
+
+impl UseCase for RobotRemove {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.robot_remove(caller.user(), self.0).await
+    }
+}
+
+impl UseCase for RobotAsk {
+    type Reply = AskReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<AskReply> {
+        app.robot_ask(caller.user(), self).await
+    }
 }

@@ -3,7 +3,6 @@
 //! Membership changes post a system message (the transcript shows who came and went)
 //! and a `room.updated` event to everyone in the room.
 
-use serde_json::{Value, json};
 use tracing::info;
 
 use crate::error::{CoreError, CoreResult};
@@ -14,9 +13,13 @@ use crate::model::{
 };
 use crate::policy;
 use crate::ports::{Addition, Removal};
-use crate::protocol::actions::RoomCreate;
+use crate::protocol::actions::{
+    RoomCreate, RoomGet, RoomInvite, RoomJoin, RoomLeave, RoomList, RoomRemove,
+};
 use crate::protocol::events::ServerEvent;
+use crate::protocol::replies::{RoomIssueReply, RoomReply, RoomsReply};
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 
 /// A user as a room member.
 pub fn member_of(user: &UserRecord, at: chrono::DateTime<chrono::Utc>) -> Member {
@@ -53,9 +56,8 @@ impl App {
         &self,
         actor: &UserRecord,
         req: RoomCreate,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<RoomIssueReply> {
         let id = &actor.identity;
-        policy::may_create_room(id)?;
         let title = Title::parse(req.title)?.into_inner();
         let now = self.deps.clock.now();
         let room_id = RoomId::parse(self.new_id("room"))?;
@@ -144,35 +146,41 @@ impl App {
         }
         info!(room_id = %room.id, issue_id = %issue.id, "room created");
         let view = self.room_view(&room).await?;
-        Ok(json!({ "room": view, "issue": issue }))
+        Ok(RoomIssueReply { room: view, issue })
     }
 
-    pub(crate) async fn room_list(&self, actor: &Identity) -> CoreResult<Value> {
+    pub(crate) async fn room_list(&self, actor: &Identity) -> CoreResult<RoomsReply> {
         let rooms = self.deps.store.rooms_of(actor.user_id.as_str()).await?;
         let mut views = Vec::with_capacity(rooms.len());
         for room in &rooms {
             views.push(self.room_view(room).await?);
         }
-        Ok(json!({ "rooms": views }))
+        Ok(RoomsReply { rooms: views })
     }
 
-    pub(crate) async fn room_get(&self, actor: &Identity, room_id: &RoomId) -> CoreResult<Value> {
+    pub(crate) async fn room_get(
+        &self,
+        actor: &Identity,
+        room_id: &RoomId,
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(actor, room_id).await?;
-        Ok(json!({ "room": self.room_view(&room).await? }))
+        Ok(RoomReply {
+            room: self.room_view(&room).await?,
+        })
     }
 
     pub(crate) async fn room_join(
         &self,
         actor: &UserRecord,
         room_id: &RoomId,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<RoomReply> {
         let room = self
             .deps
             .store
             .room(room_id)
             .await?
             .ok_or_else(|| CoreError::not_found("no such room"))?;
-        policy::may_join(&actor.identity, &room)?;
+        policy::may_join(&room)?;
         let room = self
             .add_employee_member(
                 room,
@@ -181,7 +189,7 @@ impl App {
             )
             .await?;
         let view = self.broadcast_room_updated(&room).await?;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
     /// Adds an employee (join, invite, break-in), posts `announcement` when they are
@@ -246,7 +254,7 @@ impl App {
         &self,
         actor: &UserRecord,
         room_id: &RoomId,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(&actor.identity, room_id).await?;
         self.remove_guarded(&room, &actor.identity.user_id).await?;
         self.post_system(&room, format!("{} left", actor.profile.display_name))
@@ -258,7 +266,7 @@ impl App {
             self.start_away_timer(&room.id, &actor.identity.user_id, std::time::Duration::ZERO)
                 .await?;
         }
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
     pub(crate) async fn room_invite(
@@ -266,8 +274,7 @@ impl App {
         actor: &UserRecord,
         room_id: &RoomId,
         target: &UserId,
-    ) -> CoreResult<Value> {
-        policy::may_manage_members(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(&actor.identity, room_id).await?;
         policy::must_be_open(&room)?;
         let invited = self
@@ -285,7 +292,7 @@ impl App {
             .add_employee_member(room, &invited, announcement)
             .await?;
         let view = self.broadcast_room_updated(&room).await?;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
     pub(crate) async fn room_remove(
@@ -293,8 +300,7 @@ impl App {
         actor: &UserRecord,
         room_id: &RoomId,
         target: &UserId,
-    ) -> CoreResult<Value> {
-        policy::may_manage_members(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.member_room(&actor.identity, room_id).await?;
         let members = self.deps.store.members(room_id).await?;
         let removed = members
@@ -315,7 +321,7 @@ impl App {
         // The removed member no longer receives room events; tell them directly.
         self.send_to_user(target, &ServerEvent::RoomUpdated { room: view.clone() })
             .await;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 
     /// Removes a member under the guest-never-alone rule (checked atomically by the
@@ -331,5 +337,56 @@ impl App {
             Removal::NotAMember => Err(CoreError::not_found("no such member")),
             Removal::WouldLeaveGuestAlone => Err(CoreError::GuestAlone),
         }
+    }
+}
+
+impl UseCase for RoomCreate {
+    type Reply = RoomIssueReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomIssueReply> {
+        app.room_create(caller.user(), self).await
+    }
+}
+
+impl UseCase for RoomList {
+    type Reply = RoomsReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomsReply> {
+        app.room_list(caller.identity()).await
+    }
+}
+
+impl UseCase for RoomGet {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.room_get(caller.identity(), &self.0.room_id).await
+    }
+}
+
+impl UseCase for RoomJoin {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.room_join(caller.user(), &self.0.room_id).await
+    }
+}
+
+impl UseCase for RoomLeave {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.room_leave(caller.user(), &self.0.room_id).await
+    }
+}
+
+impl UseCase for RoomInvite {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.room_invite(caller.user(), &self.0.room_id, &self.0.user_id)
+            .await
+    }
+}
+
+impl UseCase for RoomRemove {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.room_remove(caller.user(), &self.0.room_id, &self.0.user_id)
+            .await
     }
 }

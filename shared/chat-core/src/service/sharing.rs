@@ -5,23 +5,24 @@
 //! `sharedFrom`, which only employees receive (see `policy::message_for`). Every share
 //! is audited: it is the one way employees-only content reaches a guest.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::MessageId;
 use crate::model::{Author, MessageText, NewMessage, UserRecord, Visibility};
 use crate::policy;
 use crate::protocol::actions::MessageShare;
+use crate::protocol::replies::MessageReply;
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 
 impl App {
     pub(crate) async fn message_share(
         &self,
         actor: &UserRecord,
         req: MessageShare,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<MessageReply> {
         let id = &actor.identity;
-        policy::may_use_robots(id)?;
         let room = self.member_room(id, &req.room_id).await?;
         policy::must_be_open(&room)?;
         let original = self
@@ -80,6 +81,13 @@ impl App {
             }),
         )
         .await?;
-        Ok(json!({ "message": message }))
+        Ok(MessageReply { message })
+    }
+}
+
+impl UseCase for MessageShare {
+    type Reply = MessageReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<MessageReply> {
+        app.message_share(caller.user(), self).await
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ConnectionId, IssueId, RoomId};
@@ -16,11 +16,14 @@ use crate::model::{
 };
 use crate::policy;
 use crate::ports::PageQuery;
+use crate::protocol::actions::{SupervisorBreakIn, SupervisorObserve};
 use crate::protocol::http::{
     IssuesResponse, ParticipantsResponse, QueueLength, QueuesResponse, RoomSummary, RoomsResponse,
     TranscriptResponse,
 };
+use crate::protocol::replies::RoomReply;
 use crate::service::App;
+use crate::service::dispatch::{Caller, UseCase};
 
 impl App {
     async fn existing_room(&self, room_id: &RoomId) -> CoreResult<Room> {
@@ -170,8 +173,7 @@ impl App {
         connection: &ConnectionId,
         actor: &UserRecord,
         room_id: &RoomId,
-    ) -> CoreResult<Value> {
-        policy::may_supervise(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.existing_room(room_id).await?;
         self.deps.store.add_observer(&room.id, connection).await?;
         self.audit(
@@ -182,7 +184,9 @@ impl App {
             json!({ "connectionId": connection }),
         )
         .await?;
-        Ok(json!({ "room": self.room_view(&room).await? }))
+        Ok(RoomReply {
+            room: self.room_view(&room).await?,
+        })
     }
 
     /// `supervisor.breakIn`: joins any open room, restricted ones included.
@@ -190,8 +194,7 @@ impl App {
         &self,
         actor: &UserRecord,
         room_id: &RoomId,
-    ) -> CoreResult<Value> {
-        policy::may_supervise(&actor.identity)?;
+    ) -> CoreResult<RoomReply> {
         let room = self.existing_room(room_id).await?;
         policy::must_be_open(&room)?;
         let announcement = format!("{} (supervisor) joined", actor.profile.display_name);
@@ -207,7 +210,7 @@ impl App {
         )
         .await?;
         let view = self.broadcast_room_updated(&room).await?;
-        Ok(json!({ "room": view }))
+        Ok(RoomReply { room: view })
     }
 }
 
@@ -228,5 +231,21 @@ fn summary(room: &Room, view: &RoomView, tier: Tier) -> RoomSummary {
         created_at: room.created_at,
         last_message_at: room.last_message_at,
         waiting_since: room.waiting_since,
+    }
+}
+
+impl UseCase for SupervisorObserve {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.supervisor_observe(caller.connection, caller.user(), &self.0.room_id)
+            .await
+    }
+}
+
+impl UseCase for SupervisorBreakIn {
+    type Reply = RoomReply;
+    async fn run(self, app: &App, caller: &Caller<'_>) -> CoreResult<RoomReply> {
+        app.supervisor_break_in(caller.user(), &self.0.room_id)
+            .await
     }
 }
