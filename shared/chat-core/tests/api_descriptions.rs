@@ -35,7 +35,7 @@ fn updating() -> bool {
 
 fn asyncapi_yaml() -> String {
     let doc = asyncapi::document(env!("CARGO_PKG_VERSION"));
-    let yaml = serde_norway::to_string(&doc).expect("the document serializes as YAML");
+    let yaml = asyncapi::to_yaml(&doc).expect("the document serializes as YAML");
     format!(
         "# Generated from the code (chat-core's api_description::asyncapi); do not edit.\n\
          # Regenerate: UPDATE_API_DESCRIPTIONS=1 cargo test -p chat-core --features schema --test api_descriptions\n\

@@ -93,6 +93,41 @@ pub fn document(version: &str) -> Value {
     })
 }
 
+/// The document as YAML with every mapping's keys sorted. serde_json keeps insertion
+/// order when some crate in the build enables its `preserve_order` feature and sorts
+/// otherwise, so the committed file must not depend on which crates were built with it.
+pub fn to_yaml(doc: &Value) -> Result<String, serde_norway::Error> {
+    serde_norway::to_string(&Sorted(doc))
+}
+
+/// Serializes a JSON value with its object keys in sorted order, whatever map type
+/// serde_json was built with.
+struct Sorted<'a>(&'a Value);
+
+impl serde::Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(map) => {
+                let sorted: BTreeMap<&String, &Value> = map.iter().collect();
+                let mut out = serializer.serialize_map(Some(sorted.len()))?;
+                for (key, value) in sorted {
+                    out.serialize_entry(key, &Sorted(value))?;
+                }
+                out.end()
+            }
+            Value::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    out.serialize_element(&Sorted(item))?;
+                }
+                out.end()
+            }
+            leaf => leaf.serialize(serializer),
+        }
+    }
+}
+
 fn info(version: &str) -> Value {
     let limits = Limits::default();
     json!({
@@ -386,6 +421,18 @@ pub(crate) fn tag_of(variant: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_keys_come_out_sorted_whatever_the_insertion_order() {
+        let mut map = Map::new();
+        map.insert("zeta".into(), json!(1));
+        map.insert("alpha".into(), json!({"y": [{"b": 1, "a": 2}], "x": true}));
+        let yaml = to_yaml(&Value::Object(map)).unwrap();
+        assert_eq!(
+            yaml,
+            "alpha:\n  x: true\n  y:\n  - a: 2\n    b: 1\nzeta: 1\n"
+        );
+    }
 
     #[test]
     fn event_components_are_named_after_their_type() {
