@@ -51,11 +51,6 @@ tests/schema/check-asyncapi.sh
 CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/validate-openapi.sh
 CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/run-schemathesis.sh
 
-# A test build with one more action (`test.echo`), added the way a real one is: its
-# registry line and its use case, nothing else (shared/chat-core/tests/made_up_action.rs).
-step "the made-up action: a test build of chat-core with one more registry line"
-cargo nextest run -p chat-core --locked --features made-up-action --test made_up_action
-
 step "web client: unit tests (vitest) and type check"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npx --no-install tsc --noEmit -p tsconfig.json && npx --no-install vitest run)
 

@@ -10,10 +10,6 @@
 //! After changing a wire type, regenerate both with
 //! `UPDATE_API_DESCRIPTIONS=1 cargo test -p chat-core --features schema --test api_descriptions`
 //! and commit the result (the web client's types then change in the same commit).
-//!
-//! Not built with the `made-up-action` feature: that test build adds an action on
-//! purpose, so its descriptions differ from the committed ones by design.
-#![cfg(not(feature = "made-up-action"))]
 
 use std::path::{Path, PathBuf};
 

@@ -3,8 +3,6 @@
 //! have, misses one it has, or says another kind of caller may use it fails here (the
 //! HTTP table is checked against the OpenAPI document in chat-local's tests).
 
-#![cfg(not(feature = "made-up-action"))] // that test build adds an action PROTOCOL.md lacks, on purpose
-
 use std::collections::BTreeSet;
 use std::path::Path;
 

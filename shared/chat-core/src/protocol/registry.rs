@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::actions::*;
 use crate::protocol::examples::{example_issue, example_message, example_room};
 use crate::protocol::replies::*;
-#[cfg(feature = "made-up-action")]
+#[cfg(test)]
 use crate::service::made_up::{EchoReply, TestEcho};
 
 /// Who may call an action, by kind of account and role only. Room-level rules (being a
@@ -213,7 +213,7 @@ macro_rules! action_table {
                 example: r#"{"action":"issue.rate","requestId":"r1","roomId":"room_01JG8Y","rating":5,"comment":"Quick and kind"}"#,
                 reply_example: "{}",
             },
-            #[cfg(feature = "made-up-action")]
+            #[cfg(test)]
             "test.echo" => TestEcho(TestEcho) -> EchoReply {
                 callers: Employees, rate_limited: true,
                 summary: "Echoes the text back (a made-up action of test builds).",

@@ -40,7 +40,7 @@ pub mod guest_away;
 pub mod guests;
 pub mod issues;
 pub mod jobs;
-#[cfg(feature = "made-up-action")]
+#[cfg(test)]
 pub mod made_up;
 pub mod messages;
 pub mod robot_files;

@@ -521,8 +521,7 @@ fn recovery_bound() -> Duration {
     }
 }
 
-/// The child gateway of [`robots_a_gateway_killed_mid_answer_finishes_it_after_restart`]:
-/// runs only when that test starts this binary with `CHAT_E2E_CHILD_DATA_DIR` set.
+/// The child gateway of the restart test below; runs only with `CHAT_E2E_CHILD_DATA_DIR`.
 #[tokio::test]
 #[ignore = "started as a child process by robots_a_gateway_killed_mid_answer_finishes_it_after_restart"]
 async fn robots_child_gateway() {
@@ -535,8 +534,8 @@ async fn robots_a_gateway_killed_mid_answer_finishes_it_after_restart() {
         ("CHAT_OFFLINE_PACE_MS", "150"),
         ("CHAT_ROBOT_TIMEOUT_SECONDS", "4"),
     ];
-    let (mut server, mut child) =
-        TestServer::start_child("robots::robots_child_gateway", &vars).await;
+    let child_test = "robots::robots_child_gateway"; // by module path: one e2e binary
+    let (mut server, mut child) = TestServer::start_child(child_test, &vars).await;
     let (alice_token, _, alice) = server.user("alice").await;
     let room = create_room(&alice, "solo", "Crash").await;
     let room_id = room["id"].as_str().expect("room id").to_string();
