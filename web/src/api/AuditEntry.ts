@@ -14,4 +14,4 @@ actor: string,
 /**
  * Dotted verb: `login`, `supervisor.observe`, `admin.user-updated`, …
  */
-action: string, roomId: RoomId | null, issueId: IssueId | null, detail: JsonValue, };
+action: string, roomId?: RoomId, issueId?: IssueId, detail: JsonValue, };

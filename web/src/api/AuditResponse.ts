@@ -5,4 +5,4 @@ export type AuditResponse = { entries: Array<AuditEntry>,
 /**
  * Pass back as `since` for the next page; absent on the last page.
  */
-next: string | null, };
+next?: string, };

@@ -23,8 +23,8 @@ size: number,
 /**
  * Hex sha256 of the content.
  */
-sha256: string, storageClass: StorageClass | null, 
+sha256: string, storageClass?: StorageClass, 
 /**
  * `employees` keeps the file from guests (employees only); default `everyone`.
  */
-visibility: Visibility | null, };
+visibility?: Visibility, };

@@ -7,4 +7,4 @@ import type { UserId } from "./UserId";
 /**
  * The wire `identity` object (PROTOCOL §2), plus `enabled` for admin listings.
  */
-export type IdentityView = { userId: UserId, username: string, kind: AccountKind, tier: Tier | null, roles: Array<Role>, displayName: string, enabled: boolean, };
+export type IdentityView = { userId: UserId, username: string, kind: AccountKind, tier?: Tier, roles: Array<Role>, displayName: string, enabled: boolean, };

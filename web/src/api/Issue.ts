@@ -10,7 +10,7 @@ import type { Tier } from "./Tier";
 /**
  * The wire and stored `Issue`.
  */
-export type Issue = { id: IssueId, title: string, customerName: string | null, formId: string | null, tier: Tier, status: IssueStatus, conclusion: Conclusion | null, roomIds: Array<RoomId>, history: Array<IssueEvent>, createdAt: string, 
+export type Issue = { id: IssueId, title: string, customerName?: string, formId?: string, tier: Tier, status: IssueStatus, conclusion?: Conclusion, roomIds: Array<RoomId>, history: Array<IssueEvent>, createdAt: string, 
 /**
  * Guests' satisfaction ratings, one per room at most (CSAT).
  */

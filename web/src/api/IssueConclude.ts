@@ -2,4 +2,4 @@
 import type { Conclusion } from "./Conclusion";
 import type { RoomId } from "./RoomId";
 
-export type IssueConclude = { roomId: RoomId, conclusion: Conclusion, note: string | null, };
+export type IssueConclude = { roomId: RoomId, conclusion: Conclusion, note?: string, };

@@ -5,4 +5,4 @@ export type IssueEscalate = { roomId: RoomId,
 /**
  * Continue in a new room (the old one concludes `escalated`) rather than here.
  */
-newRoom: boolean, note: string | null, };
+newRoom?: boolean, note?: string, };

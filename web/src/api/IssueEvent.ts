@@ -11,4 +11,4 @@ event: string,
 /**
  * Who did it (user id).
  */
-by: string, note: string | null, };
+by: string, note?: string, };

@@ -12,4 +12,4 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * The stored and wire `Message` (PROTOCOL §4).
  */
-export type Message = { id: MessageId, roomId: RoomId, seq: number, clientMsgId: ClientMsgId | null, author: Author, contentType: ContentType, delivery: Delivery, status: MessageStatus, visibility: Visibility, text: string, data: JsonValue | null, replyTo: MessageId | null, sharedFrom: MessageId | null, createdAt: string, updatedAt: string, };
+export type Message = { id: MessageId, roomId: RoomId, seq: number, clientMsgId?: ClientMsgId, author: Author, contentType: ContentType, delivery: Delivery, status: MessageStatus, visibility: Visibility, text: string, data?: JsonValue, replyTo?: MessageId, sharedFrom?: MessageId, createdAt: string, updatedAt: string, };

@@ -4,4 +4,4 @@ import type { MessageId } from "./MessageId";
 import type { RoomId } from "./RoomId";
 import type { Visibility } from "./Visibility";
 
-export type MessageSend = { roomId: RoomId, clientMsgId: ClientMsgId, text: string, visibility: Visibility, replyTo: MessageId | null, };
+export type MessageSend = { roomId: RoomId, clientMsgId: ClientMsgId, text: string, visibility?: Visibility, replyTo?: MessageId, };

@@ -6,4 +6,4 @@ export type MessageShare = { roomId: RoomId, messageId: MessageId,
 /**
  * The employee's edit of the copy; the original text when absent.
  */
-text: string | null, };
+text?: string, };

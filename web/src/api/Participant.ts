@@ -9,4 +9,4 @@ export type Participant = {
 /**
  * A user id, or a robot's name.
  */
-id: string, kind: ParticipantKind, displayName: string, tier: Tier | null, online: boolean, joinedAt: string, };
+id: string, kind: ParticipantKind, displayName: string, tier?: Tier, online: boolean, joinedAt: string, };

@@ -3,4 +3,4 @@
 /**
  * `ping`, `room.list` and `robot.list` carry no fields.
  */
-export type Ping = Record<string, never>;
+export type Ping = Record<never, never>;

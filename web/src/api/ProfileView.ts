@@ -5,4 +5,4 @@ import type { FileId } from "./FileId";
  * The profile as its owner sees it: the stored fields plus a short-lived URL showing
  * the avatar (absent without one, or once the image is past its retention).
  */
-export type ProfileView = { avatarUrl: string | null, avatarUrlExpiresAt: string | null, displayName: string, avatarFileId: FileId | null, };
+export type ProfileView = { avatarUrl?: string, avatarUrlExpiresAt?: string, displayName: string, avatarFileId?: FileId, };

@@ -10,7 +10,7 @@ export type Rating = { roomId: RoomId, guest: UserId,
 /**
  * 1 (poor) to 5 (great).
  */
-rating: number, comment: string | null, 
+rating: number, comment?: string, 
 /**
  * The issue's tier when the room concluded.
  */

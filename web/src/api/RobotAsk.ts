@@ -3,8 +3,8 @@ import type { ClientMsgId } from "./ClientMsgId";
 import type { RoomId } from "./RoomId";
 import type { JsonValue } from "./serde_json/JsonValue";
 
-export type RobotAsk = { roomId: RoomId, robot: string, text: string, args: { [key in string]?: JsonValue } | null, 
+export type RobotAsk = { roomId: RoomId, robot: string, text: string, args?: { [key in string]?: JsonValue }, 
 /**
  * Makes a retried ask return the first exchange instead of asking twice.
  */
-clientMsgId: ClientMsgId | null, };
+clientMsgId?: ClientMsgId, };

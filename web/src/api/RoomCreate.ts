@@ -3,4 +3,4 @@ import type { IssueId } from "./IssueId";
 import type { NewIssue } from "./NewIssue";
 import type { RoomKind } from "./RoomKind";
 
-export type RoomCreate = { kind: RoomKind, title: string, issueId: IssueId | null, issue: NewIssue | null, };
+export type RoomCreate = { kind: RoomKind, title: string, issueId?: IssueId, issue?: NewIssue, };

@@ -8,4 +8,4 @@ import type { Tier } from "./Tier";
 /**
  * A row of `GET /supervisor/rooms`.
  */
-export type RoomSummary = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, tier: Tier, status: RoomStatus, memberCount: number, onlineCount: number, guestCount: number, employeeCount: number, robotCount: number, createdAt: string, lastMessageAt: string | null, waitingSince: string | null, };
+export type RoomSummary = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, tier: Tier, status: RoomStatus, memberCount: number, onlineCount: number, guestCount: number, employeeCount: number, robotCount: number, createdAt: string, lastMessageAt?: string, waitingSince?: string, };

@@ -9,4 +9,4 @@ import type { RoomStatus } from "./RoomStatus";
 /**
  * The wire `Room`: the stored room, its participants and live counts.
  */
-export type RoomView = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, restricted: boolean, status: RoomStatus, conclusion: Conclusion | null, members: Array<Participant>, memberCount: number, onlineCount: number, lastSeq: number, createdAt: string, waitingSince: string | null, };
+export type RoomView = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, restricted: boolean, status: RoomStatus, conclusion?: Conclusion, members: Array<Participant>, memberCount: number, onlineCount: number, lastSeq: number, createdAt: string, waitingSince?: string, };

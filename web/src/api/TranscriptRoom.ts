@@ -8,4 +8,4 @@ import type { RoomStatus } from "./RoomStatus";
 /**
  * A room as a transcript describes it: what it was, not who is in it now.
  */
-export type TranscriptRoom = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, status: RoomStatus, conclusion: Conclusion | null, createdAt: string, };
+export type TranscriptRoom = { id: RoomId, kind: RoomKind, title: string, issueId: IssueId, status: RoomStatus, conclusion?: Conclusion, createdAt: string, };

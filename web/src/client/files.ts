@@ -41,7 +41,7 @@ function put(req: CreateFileResponse["upload"], body: ArrayBuffer, onProgress: (
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(req.method, req.url);
-    for (const [k, v] of Object.entries(req.headers)) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () =>
       xhr.status >= 200 && xhr.status < 300

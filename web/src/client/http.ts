@@ -6,8 +6,8 @@
 // single-use ticket instead) nor in localStorage.
 
 import type {
+  ErrorBody,
   ErrorCode,
-  ErrorDetail,
   GuestLoginRequest,
   GuestTokenResponse,
   IdentityView,
@@ -116,7 +116,7 @@ export class Http {
     });
     const body = await res.text();
     if (!res.ok) {
-      const detail = (safeParse(body) as { error?: ErrorDetail } | undefined)?.error;
+      const detail = (safeParse(body) as Partial<ErrorBody> | undefined)?.error;
       throw new ApiError(detail?.code ?? "internal", detail?.message ?? `HTTP ${res.status}`, res.status);
     }
     return body;
@@ -142,7 +142,7 @@ export class Http {
     const text = await res.text();
     const parsed: unknown = text ? safeParse(text) : undefined;
     if (!res.ok) {
-      const detail = (parsed as { error?: ErrorDetail } | undefined)?.error;
+      const detail = (parsed as Partial<ErrorBody> | undefined)?.error;
       // A token the server no longer accepts ends the session in this tab.
       if (res.status === 401 && auth) this.remember(undefined);
       throw new ApiError(detail?.code ?? "internal", detail?.message ?? `HTTP ${res.status}`, res.status);

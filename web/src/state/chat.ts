@@ -6,7 +6,16 @@ import { batch, computed, signal } from "@preact/signals";
 import { ApiError, type Credentials, type Http } from "../client/http";
 import { sameOrigin } from "../client/config";
 import { ChatSocket } from "../client/socket";
-import type { Issue, IssueDraft, Message, RoomKind, RoomView, Visibility } from "../client/wire";
+import type {
+  Issue,
+  Message,
+  NewIssue,
+  RoomKind,
+  RoomTranscriptResponse,
+  RoomView,
+  TranscriptResponse,
+  Visibility,
+} from "../client/wire";
 import { applyDelta, oldestSeq, upsertMessages } from "./messages";
 
 const PAGE = 50;
@@ -81,7 +90,7 @@ export class ChatStore {
     for (const room of Object.values(this.rooms.value)) {
       if (this.issues.value[room.issueId]) continue;
       try {
-        const t = await this.http.json<{ issue: Issue }>(
+        const t = await this.http.json<RoomTranscriptResponse>(
           "GET",
           `/supervisor/rooms/${encodeURIComponent(room.id)}/transcript?format=json`,
         );
@@ -139,7 +148,7 @@ export class ChatStore {
     this.accept({ room });
     let afterSeq = 0;
     for (;;) {
-      const page = await this.http.json<{ messages: Message[]; hasMore: boolean }>(
+      const page = await this.http.json<TranscriptResponse>(
         "GET",
         `/supervisor/rooms/${encodeURIComponent(roomId)}/messages?afterSeq=${afterSeq}&limit=200`,
       );
@@ -167,7 +176,7 @@ export class ChatStore {
     this.socket.request("typing", { roomId }).catch(() => {});
   }
 
-  async createRoom(kind: RoomKind, title: string, issue: IssueDraft): Promise<RoomView> {
+  async createRoom(kind: RoomKind, title: string, issue: NewIssue): Promise<RoomView> {
     const r = await this.socket.request("room.create", { kind, title, issue });
     batch(() => {
       this.putRoom(r.room);

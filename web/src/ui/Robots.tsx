@@ -3,7 +3,7 @@
 // shared from there.
 
 import { useEffect, useState } from "preact/hooks";
-import type { RobotInfo } from "../client/wire";
+import type { FileData, RobotInfo } from "../client/wire";
 import type { ChatStore } from "../state/chat";
 
 let robotsCache: Promise<RobotInfo[]> | undefined;
@@ -85,7 +85,7 @@ export function RobotPanel({ store, roomId }: { store: ChatStore; roomId: string
               <select id={id} value={args.fileId ?? ""} onChange={(e) => set(e.currentTarget.value)}>
                 <option value="">(none)</option>
                 {files.map((m) => {
-                  const d = m.data as { fileId: string; name: string };
+                  const d = m.data as Pick<FileData, "fileId" | "name">;
                   return <option key={d.fileId} value={d.fileId}>{d.name}</option>;
                 })}
               </select>

@@ -19,9 +19,10 @@ use crate::protocol::http::{
     AccountsResponse, AuditResponse, CsatResponse, GuestLoginRequest, GuestTokenResponse,
     IdentityResponse, IssueTranscriptResponse, IssuesResponse, LoginRequest, MeResponse,
     ParticipantsResponse, ProfilePatch, ProfileResponse, QueuesResponse, RoomTranscriptResponse,
-    RoomsResponse, TicketResponse, TokenResponse, UsersResponse,
+    RoomsResponse, TicketResponse, TokenResponse, TranscriptResponse, UsersResponse,
 };
 use crate::protocol::registry::{ActionReply, ClientAction};
+use crate::service::admin::{IdentityPatch, NewEmployee};
 
 /// Exports one type and every type it references into `dir`.
 fn one<T: TS + 'static>(dir: &Path) -> Result<(), ts_rs::ExportError> {
@@ -51,6 +52,7 @@ pub fn export(dir: &Path) -> Result<Vec<PathBuf>, ts_rs::ExportError> {
     one::<UsersResponse>(dir)?;
     one::<RoomsResponse>(dir)?;
     one::<ParticipantsResponse>(dir)?;
+    one::<TranscriptResponse>(dir)?;
     one::<IssuesResponse>(dir)?;
     one::<QueuesResponse>(dir)?;
     one::<AuditResponse>(dir)?;
@@ -59,6 +61,8 @@ pub fn export(dir: &Path) -> Result<Vec<PathBuf>, ts_rs::ExportError> {
     one::<IssueTranscriptResponse>(dir)?;
     one::<IdentityResponse>(dir)?;
     one::<AccountsResponse>(dir)?;
+    one::<NewEmployee>(dir)?;
+    one::<IdentityPatch>(dir)?;
     one::<CreateFileRequest>(dir)?;
     one::<CreateFileResponse>(dir)?;
     one::<CompleteFileResponse>(dir)?;

@@ -10,6 +10,7 @@ use crate::ids::{IssueId, RoomId};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct NewAuditEntry {
     pub at: DateTime<Utc>,
     /// A user id, or `operator` for the admin CLI.

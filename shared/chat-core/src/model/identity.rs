@@ -135,6 +135,7 @@ impl Identity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct Profile {
     pub display_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,6 +146,7 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IdentityView {
     pub user_id: UserId,
     pub username: String,

@@ -49,6 +49,7 @@ impl Conclusion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IssueEvent {
     pub at: DateTime<Utc>,
     /// `opened`, `escalated`, `concluded`, `room-added` …
@@ -67,12 +68,15 @@ pub struct Issue {
     pub id: IssueId,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub customer_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub form_id: Option<String>,
     pub tier: Tier,
     pub status: IssueStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub conclusion: Option<Conclusion>,
     pub room_ids: Vec<RoomId>,
     pub history: Vec<IssueEvent>,
@@ -86,6 +90,7 @@ pub struct Issue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct Rating {
     pub room_id: RoomId,
     pub guest: UserId,

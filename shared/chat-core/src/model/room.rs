@@ -129,6 +129,7 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct Participant {
     /// A user id, or a robot's name.
     #[cfg_attr(feature = "schema", schema(value_type = String))]
@@ -145,6 +146,7 @@ pub struct Participant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct RoomView {
     pub id: RoomId,
     pub kind: RoomKind,

@@ -15,19 +15,23 @@ use crate::model::{RoomKind, Visibility};
 /// `ping`, `room.list` and `robot.list` carry no fields.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(type = "Record<never, never>"))]
 pub struct Ping {}
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(type = "Record<never, never>"))]
 pub struct RoomList {}
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(type = "Record<never, never>"))]
 pub struct RobotList {}
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct NewIssue {
     pub title: String,
     pub customer_name: Option<String>,
@@ -37,6 +41,7 @@ pub struct NewIssue {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct RoomCreate {
     pub kind: RoomKind,
     pub title: String,
@@ -97,11 +102,13 @@ same_fields_as! {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct MessageSend {
     pub room_id: RoomId,
     pub client_msg_id: ClientMsgId,
     pub text: String,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", ts(as = "Option<_>", optional))]
     pub visibility: Visibility,
     pub reply_to: Option<MessageId>,
 }
@@ -111,16 +118,18 @@ pub struct MessageSend {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 pub struct HistoryGet {
     pub room_id: RoomId,
-    #[cfg_attr(feature = "schema", ts(type = "number | null"))]
+    #[cfg_attr(feature = "schema", ts(type = "number", optional))]
     pub after_seq: Option<u64>,
-    #[cfg_attr(feature = "schema", ts(type = "number | null"))]
+    #[cfg_attr(feature = "schema", ts(type = "number", optional))]
     pub before_seq: Option<u64>,
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct InviteGuest {
     pub room_id: RoomId,
     pub display_name: Option<String>,
@@ -137,6 +146,7 @@ pub struct RoomRobot {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct RobotAsk {
     pub room_id: RoomId,
     pub robot: String,
@@ -150,6 +160,7 @@ pub struct RobotAsk {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct MessageShare {
     pub room_id: RoomId,
     pub message_id: MessageId,
@@ -160,10 +171,12 @@ pub struct MessageShare {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IssueEscalate {
     pub room_id: RoomId,
     /// Continue in a new room (the old one concludes `escalated`) rather than here.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", ts(as = "Option<_>", optional))]
     pub new_room: bool,
     pub note: Option<String>,
 }
@@ -171,6 +184,7 @@ pub struct IssueEscalate {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IssueConclude {
     pub room_id: RoomId,
     pub conclusion: crate::model::Conclusion,
@@ -180,6 +194,7 @@ pub struct IssueConclude {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IssueRate {
     pub room_id: RoomId,
     pub rating: u8,

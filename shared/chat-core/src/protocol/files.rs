@@ -12,6 +12,7 @@ use crate::ports::PresignedRequest;
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct CreateFileRequest {
     pub room_id: RoomId,
     /// A plain file name: no `/` or `\`, no leading dot, no control or invisible

@@ -49,14 +49,17 @@ pub struct ProfileView {
     #[serde(flatten)]
     pub profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub avatar_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub avatar_url_expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct ProfilePatch {
     pub display_name: Option<String>,
     pub avatar_file_id: Option<FileId>,
@@ -116,6 +119,7 @@ pub struct GuestTokenResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct RoomSummary {
     pub id: RoomId,
     pub kind: RoomKind,
@@ -176,6 +180,7 @@ pub struct QueuesResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct AuditResponse {
     pub entries: Vec<AuditEntry>,
     /// Pass back as `since` for the next page; absent on the last page.
@@ -199,6 +204,7 @@ pub struct AccountsResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct TranscriptRoom {
     pub id: RoomId,
     pub kind: RoomKind,
@@ -259,6 +265,7 @@ pub struct CsatTier {
 pub struct CsatEmployee {
     pub user_id: crate::ids::UserId,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", ts(optional))]
     pub display_name: Option<String>,
     #[serde(flatten)]
     pub average: CsatAverage,

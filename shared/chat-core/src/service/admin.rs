@@ -32,6 +32,7 @@ pub struct NewEmployee {
     pub password: String,
     pub tier: Tier,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", ts(as = "Option<_>", optional))]
     pub roles: Vec<Role>,
     pub display_name: String,
 }
@@ -40,11 +41,13 @@ pub struct NewEmployee {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema, ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", ts(optional_fields))]
 pub struct IdentityPatch {
     pub enabled: Option<bool>,
     pub tier: Option<Tier>,
     pub roles: Option<Vec<Role>>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", ts(as = "Option<_>", optional))]
     pub revoke_tokens: bool,
 }
 
