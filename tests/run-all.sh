@@ -21,6 +21,7 @@ step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 missing=()
 python3 -c "import websockets" 2>/dev/null || missing+=(websockets)
+python3 -c "import yaml" 2>/dev/null || missing+=(pyyaml)
 command -v moto_server >/dev/null 2>&1 || missing+=("moto[server]")
 command -v cargo-lambda >/dev/null 2>&1 || missing+=(cargo-lambda)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -51,8 +52,22 @@ tests/schema/check-asyncapi.sh
 CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/validate-openapi.sh
 CHAT_LOCAL_BIN="$PWD/target/debug/chat-local" tests/schema/run-schemathesis.sh
 
-step "web client: unit tests (vitest) and type check"
-(cd web && npm ci --no-audit --no-fund --loglevel=error && npx --no-install tsc --noEmit -p tsconfig.json && npx --no-install vitest run)
+step "web client: unit tests (vitest), type check, and the committed build matches the sources"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npx --no-install vitest run && npm run build --silent)
+# chat-local builds web/dist into its binary, so the committed files are what users get:
+# a rebuild from the sources must reproduce them exactly (Vite's output is deterministic).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if [ -n "$(git status --porcelain -- web/dist)" ]; then
+    git status --short -- web/dist >&2
+    echo "web/dist does not match web/src: run 'cd web && npm run build' and commit web/dist" >&2
+    exit 1
+  fi
+fi
+
+# cfn-lint (.ci/run) says the template is valid; this says the UI's hosting in it is
+# still private, HTTPS-only, under its CSP and in every Origin allowlist.
+step "template.yaml: web client hosting (S3 + CloudFront) checks"
+python3 tests/template/check_ui_hosting.py
 
 # JOURNEYS 1-5 in Debian's chromium (playwright-core), against the gateway the tests
 # built; screenshots go to a scratch folder (docs/ui/ holds the committed ones).

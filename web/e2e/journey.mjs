@@ -1,62 +1,27 @@
-// Browser walk of the first slice of JOURNEYS 1 against a running chat-local:
-// Alice signs in, opens a conversation for John Q, invites a guest; John opens the
-// link in a separate browser context, joins, and they exchange a message each way.
-// Screenshots go to $SHOTS_DIR. Prints "N passed, N failed" as its last line.
+// Browser walk of JOURNEYS 1-5 against a running chat-local that serves the UI itself:
+// an agent and a guest through a conversation with files, the forms robot and a shared
+// answer; a supervisor observing, breaking in and whispering; a cut connection and its
+// resume; escalation to a new room and in the same room; conclusions, a guest who leaves
+// and one who closes the tab; a streamed joke in a group room; paging back through a
+// long history; admin. Screenshots go to $SHOTS_DIR. Prints "N passed, N failed" last.
 //
-// Env: WEB_URL (the preview server), SHOTS_DIR, CHROMIUM (default /usr/bin/chromium).
+// Env: WEB_URL (the gateway), SHOTS_DIR, CHROMIUM (default /usr/bin/chromium).
 
-import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { WEB_URL, assertGuestWireClean, launch, log, pageProblems, person, results, shot, signIn, step } from "./people.mjs";
 
-const WEB_URL = process.env.WEB_URL ?? "http://127.0.0.1:4173";
-const SHOTS_DIR = process.env.SHOTS_DIR ?? "e2e/out";
-const TIMEOUT = 10_000;
 const FORM_EXPORT =
   process.env.FORM_EXPORT ??
   fileURLToPath(new URL("../../shared/form-observations/tests/forms/5375703.json", import.meta.url));
-mkdirSync(SHOTS_DIR, { recursive: true });
 
-const results = [];
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e?.message ?? e}`);
-    throw e;
-  }
-}
-const shot = (page, name) => page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
-const log = (page) => page.getByRole("log", { name: "Messages" });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 
 let failed = false;
 try {
   // Separate contexts: separate sessionStorage, cookies and sockets, as two people.
-  const agentCtx = await browser.newContext({ viewport: { width: 1200, height: 760 } });
-  const guestCtx = await browser.newContext({ viewport: { width: 900, height: 700 } });
-  const agent = await agentCtx.newPage();
-  const guest = await guestCtx.newPage();
-  agent.setDefaultTimeout(TIMEOUT);
-  guest.setDefaultTimeout(TIMEOUT);
+  const agent = await person(browser, "alice");
+  const guest = await person(browser, "John Q (guest)", { viewport: { width: 900, height: 700 }, frames: true });
   // The agent's WebSocket goes through Playwright, so a step can cut it (and refuse
   // new ones) like a flaky network would, while the server and the guest stay up.
   const agentNet = { offline: false, current: undefined };
@@ -71,8 +36,7 @@ try {
   let inviteLink = "";
 
   await step("sign-in works from the keyboard alone (Tab, type, Enter)", async () => {
-    const page = await (await browser.newContext()).newPage();
-    page.setDefaultTimeout(TIMEOUT);
+    const page = await person(browser, "carol (keyboard)");
     await page.goto(`${WEB_URL}/`);
     await page.getByLabel("Username", { exact: true }).waitFor();
     const focused = async () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
@@ -181,12 +145,18 @@ try {
     await answers.first().locator(".badge", { hasText: /Pending|Writing/ }).waitFor({ state: "detached", timeout: 60_000 });
     const count = await answers.count();
     if (count < 4) throw new Error(`expected 4 answers, got ${count}`);
+    // Each node names its field and type (the export's field names, read right).
+    const titles = await log(agent).locator("svg title").allTextContents();
+    if (!titles.length || titles.some((t) => t.includes("undefined"))) throw new Error(`graph titles: ${titles.slice(0, 3)}`);
     await shot(agent, "forms-robot");
     if ((await guest.locator("body").innerText()).includes("Logic graph")) throw new Error("guest sees the graph");
   });
 
+  let summaryText = "";
   await step("agent shares the summary in plain words; the guest sees only that", async () => {
     const summary = log(agent).locator(".msg.by-robot").first();
+    summaryText = (await summary.locator(".text").innerText()).trim();
+    if (summaryText.length < 40) throw new Error(`short summary: ${summaryText}`);
     await summary.getByRole("button", { name: "Share", exact: true }).click();
     const plain = "Our check found circular visibility rules in your form; we are fixing them.";
     await summary.getByLabel("Shared text", { exact: true }).fill(plain);
@@ -212,6 +182,8 @@ try {
     await shot(agent, "robot-answer");
     const guestText = await guest.locator("body").innerText();
     if (guestText.includes(joke.slice(0, 40))) throw new Error("guest sees the unshared robot answer");
+    // Not shown is not enough: neither answer, nor any delta of them, reached the guest.
+    assertGuestWireClean(guest, [joke.slice(0, 40), summaryText.slice(0, 40)]);
   });
 
   await step("agent edits and shares the answer; the guest sees the shared copy", async () => {
@@ -224,16 +196,12 @@ try {
     await shot(guest, "guest-shared-answer");
   });
 
-  const sup = await (await browser.newContext({ viewport: { width: 1200, height: 760 } })).newPage();
-  sup.setDefaultTimeout(TIMEOUT);
+  const sup = await person(browser, "sam");
   const TITLE = "Form 5375703 hides fields at random";
   const row = () => sup.getByRole("table", { name: "Rooms" }).getByRole("row").filter({ hasText: TITLE });
 
   await step("supervisor sees the room on the dashboard", async () => {
-    await sup.goto(`${WEB_URL}/`);
-    await sup.getByLabel("Username", { exact: true }).fill("sam");
-    await sup.getByLabel("Password", { exact: true }).fill("sam-pass");
-    await sup.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signIn(sup, "sam");
     await row().waitFor();
     await row().getByRole("button", { name: `Participants of ${TITLE}` }).click();
     await sup.getByRole("list", { name: "Participants" }).getByText(/John Q — guest/).waitFor();
@@ -266,6 +234,7 @@ try {
     if ((await guest.locator("body").innerText()).includes("which rule he changed last")) {
       throw new Error("the guest received a whisper");
     }
+    assertGuestWireClean(guest, ["which rule he changed last", summaryText.slice(0, 40)]);
   });
 
   await step("the employee answers the whisper; the supervisor leaves", async () => {
@@ -319,13 +288,9 @@ try {
     await log(agent).getByText("Sent while your connection was down.").waitFor();
   });
 
-  const bob = await (await browser.newContext({ viewport: { width: 1200, height: 760 } })).newPage();
-  bob.setDefaultTimeout(TIMEOUT);
+  const bob = await person(browser, "bob");
   await step("agent escalates to T2 in a new room; Bob (T2, online) takes it with the guest", async () => {
-    await bob.goto(`${WEB_URL}/`);
-    await bob.getByLabel("Username", { exact: true }).fill("bob");
-    await bob.getByLabel("Password", { exact: true }).fill("bob-pass");
-    await bob.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signIn(bob, "bob");
     await bob.getByRole("status", { name: "Connection: Connected" }).waitFor();
     await agent.getByRole("button", { name: "Escalate", exact: true }).click();
     await agent.getByLabel("Note", { exact: true }).fill("Circular logic: needs T2");
@@ -355,11 +320,15 @@ try {
     await guest.getByText("Thank you for your feedback.").waitFor();
   });
 
-  await step("guest page shows no employee-only marker", async () => {
+  await step("the guest's page and socket never held employee-only text", async () => {
     const text = await guest.locator("body").innerText();
-    if (text.includes("Employees only")) throw new Error("employee-only content on the guest page");
+    for (const secret of ["Employees only", "which rule he changed last", summaryText.slice(0, 40), "Logic graph"]) {
+      if (text.includes(secret)) throw new Error(`the guest page shows ${JSON.stringify(secret)}`);
+    }
+    const frames = assertGuestWireClean(guest, ["which rule he changed last", summaryText.slice(0, 40)]);
+    console.log(`     ${frames} frames to the guest checked`);
   });
-  await step("another guest leaves; that room concludes guest-disengaged", async () => {
+  await step("another room is escalated in place to Bob; its guest leaves: guest-disengaged", async () => {
     await agent.getByRole("button", { name: "New conversation", exact: true }).click();
     await agent.getByLabel("Title", { exact: true }).fill("Quick question about exports");
     await agent.getByLabel("Customer name", { exact: true }).fill("Jane R");
@@ -367,12 +336,23 @@ try {
     await agent.getByRole("heading", { name: "Quick question about exports" }).waitFor();
     await agent.getByRole("button", { name: "Invite guest", exact: true }).click();
     const link = await agent.getByLabel("Guest link", { exact: true }).inputValue();
-    const jane = await (await browser.newContext()).newPage();
-    jane.setDefaultTimeout(TIMEOUT);
+    const jane = await person(browser, "Jane R (guest)", { frames: true });
     await jane.goto(link);
     await jane.getByLabel("Your name", { exact: true }).fill("Jane R");
     await jane.getByRole("button", { name: "Join", exact: true }).click();
     await jane.getByRole("status", { name: "Connection: Connected" }).waitFor();
+    // Escalated in the same room: Bob (T2) joins it, the guest is told, nobody moves.
+    await agent.getByRole("button", { name: "Escalate", exact: true }).click();
+    await agent.getByLabel("In a new room").uncheck();
+    await agent.getByRole("button", { name: "Escalate one tier", exact: true }).click();
+    await log(jane).getByText(/Bob.*joined/).waitFor();
+    await bob.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Quick question about exports/ }).click();
+    await log(bob).getByText(/Bob.*joined/).waitFor();
+    if (await agent.getByText(/This conversation has concluded/).count()) throw new Error("same-room escalation concluded the room");
+    await jane.getByLabel("Message", { exact: true }).fill("Hi Bob.");
+    await jane.getByLabel("Message", { exact: true }).press("Enter");
+    await log(bob).getByText("Hi Bob.").waitFor();
+    await log(agent).getByText("Hi Bob.").waitFor();
     await jane.getByRole("button", { name: "Leave", exact: true }).click();
     await jane.getByText("You left the conversation.").waitFor();
     await agent.getByText(/This conversation has concluded \(guest-disengaged\)/).waitFor();
@@ -385,28 +365,26 @@ try {
     await agent.getByRole("heading", { name: "Kim cannot upload a signature" }).waitFor();
     await agent.getByRole("button", { name: "Invite guest", exact: true }).click();
     const link = await agent.getByLabel("Guest link", { exact: true }).inputValue();
-    const kimCtx = await browser.newContext();
-    const kim = await kimCtx.newPage();
-    kim.setDefaultTimeout(TIMEOUT);
+    // Kim is on a phone: the same view in one narrow column.
+    const kim = await person(browser, "Kim (guest)", { viewport: { width: 390, height: 760 }, frames: true });
     await kim.goto(link);
     await kim.getByLabel("Your name", { exact: true }).fill("Kim");
     await kim.getByRole("button", { name: "Join", exact: true }).click();
     await kim.getByLabel("Message", { exact: true }).fill("The signature field stays empty.");
     await kim.getByLabel("Message", { exact: true }).press("Enter");
     await log(agent).getByText("The signature field stays empty.").waitFor();
+    const overflow = await kim.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) throw new Error(`the phone view scrolls sideways by ${overflow}px`);
+    await shot(kim, "guest-phone");
     await kim.reload(); // same tab: the session and the history come back
     await log(kim).getByText("The signature field stays empty.").waitFor();
-    await kimCtx.close(); // the tab is closed for good
+    await kim.context().close(); // the tab is closed for good
     await agent.getByText(/This conversation has concluded \(guest-disengaged\)/).waitFor({ timeout: 30_000 });
   });
 
   await step("Alice and Carol share a group room; a jokes robot streams an answer to both", async () => {
-    const carol = await (await browser.newContext({ viewport: { width: 1200, height: 760 } })).newPage();
-    carol.setDefaultTimeout(TIMEOUT);
-    await carol.goto(`${WEB_URL}/`);
-    await carol.getByLabel("Username", { exact: true }).fill("carol");
-    await carol.getByLabel("Password", { exact: true }).fill("carol-pass");
-    await carol.getByRole("button", { name: "Sign in", exact: true }).click();
+    const carol = await person(browser, "carol");
+    await signIn(carol, "carol");
     await carol.getByRole("status", { name: "Connection: Connected" }).waitFor();
 
     await agent.getByRole("button", { name: "New conversation", exact: true }).click();
@@ -438,13 +416,26 @@ try {
     await carol.context().close();
   });
 
+  await step("a long conversation pages back: the newest 50 first, older on request", async () => {
+    const box = agent.getByLabel("Message", { exact: true });
+    const line = (n) => `Timeout sample ${String(n).padStart(2, "0")}`;
+    for (let n = 1; n <= 55; n++) {
+      await box.fill(line(n));
+      await box.press("Enter");
+      // Each one lands before the next is typed, as a person would see it.
+      await log(agent).getByText(line(n), { exact: true }).waitFor();
+    }
+    await agent.reload();
+    await log(agent).getByText(line(55), { exact: true }).waitFor();
+    if (await log(agent).getByText(line(1), { exact: true }).count()) throw new Error("the first page holds more than 50");
+    await agent.getByRole("button", { name: "Load earlier messages", exact: true }).click();
+    await log(agent).getByText(line(1), { exact: true }).waitFor();
+    await log(agent).getByText("A dad joke for John Q, please").waitFor();
+  });
+
   await step("admin adds an employee, promotes her, disables her: her session ends", async () => {
-    const admin = await (await browser.newContext({ viewport: { width: 1200, height: 760 } })).newPage();
-    admin.setDefaultTimeout(TIMEOUT);
-    await admin.goto(`${WEB_URL}/`);
-    await admin.getByLabel("Username", { exact: true }).fill("admin");
-    await admin.getByLabel("Password", { exact: true }).fill("admin-pass");
-    await admin.getByRole("button", { name: "Sign in", exact: true }).click();
+    const admin = await person(browser, "admin");
+    await signIn(admin, "admin");
     await admin.getByRole("button", { name: "Users", exact: true }).click();
     await admin.getByLabel("New username", { exact: true }).fill("dana");
     await admin.getByLabel("Display name", { exact: true }).fill("Dana");
@@ -455,12 +446,8 @@ try {
     await admin.getByLabel("Tier of dana", { exact: true }).selectOption("T2");
     await danaRow.getByText("T2").first().waitFor({ state: "attached" });
 
-    const dana = await (await browser.newContext()).newPage();
-    dana.setDefaultTimeout(TIMEOUT);
-    await dana.goto(`${WEB_URL}/`);
-    await dana.getByLabel("Username", { exact: true }).fill("dana");
-    await dana.getByLabel("Password", { exact: true }).fill("dana-pass-123");
-    await dana.getByRole("button", { name: "Sign in", exact: true }).click();
+    const dana = await person(browser, "dana");
+    await signIn(dana, "dana", "dana-pass-123");
     await dana.getByRole("status", { name: "Connection: Connected" }).waitFor();
     await dana.getByText("Dana (T2)").waitFor();
 
@@ -472,6 +459,9 @@ try {
     await dana.getByLabel("Password", { exact: true }).fill("dana-pass-123");
     await dana.getByRole("button", { name: "Sign in", exact: true }).click();
     await dana.getByText("Wrong username or password.").waitFor();
+  });
+  await step("no page had a script error or a Content-Security-Policy violation", async () => {
+    if (pageProblems.length) throw new Error(pageProblems.join("\n"));
   });
 } catch {
   failed = true;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Browser test of the web client against a real chat-local, from a clean build:
-# npm ci, vite build, chat-local on a free port with a throwaway data dir, vite preview
-# (same proxy as dev) on another, then e2e/journey.mjs. Everything started here is
-# stopped on exit. Screenshots land in docs/ui/.
+# npm ci, vite build, then chat-local on a free port with a throwaway data dir, serving
+# that build itself (a debug chat-local reads web/dist from disk; a release one has it
+# built in), then e2e/journey.mjs. Everything started here is stopped on exit.
+# Screenshots land in docs/ui/.
 #
 # Env: CHAT_LOCAL_BIN (default target/debug/chat-local), CHROMIUM (default
 # /usr/bin/chromium; Debian: apt-get install -y chromium), SHOTS_DIR (default docs/ui).
@@ -42,23 +43,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-API_PORT=$(free_port)
-WEB_PORT=$(free_port)
-WEB_URL="http://127.0.0.1:$WEB_PORT"
+PORT=$(free_port)
+WEB_URL="http://127.0.0.1:$PORT"
 
-# The preview server forwards /ws with the page's Origin, so that origin is allowed;
-# upload/download URLs start with the page's origin too (--public-url), through the
-# preview server's /blobs proxy, as they would behind any reverse proxy.
+# The page, its API and its socket share the gateway's origin, as a user gets them
+# from the README's first command.
 # A guest away for 3 s (not 10 minutes) has their room concluded: JOURNEYS 3 in seconds.
-CHAT_GUEST_AWAY_SECONDS=3 "$BIN" --addr "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --demo --rate-limit 0 \
-  --allow-origin "$WEB_URL" --public-url "$WEB_URL" >"$WORK/chat-local.log" 2>&1 &
+CHAT_GUEST_AWAY_SECONDS=3 "$BIN" --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" --demo --rate-limit 0 \
+  >"$WORK/chat-local.log" 2>&1 &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$API_PORT/healthz" chat-local || { cat "$WORK/chat-local.log" >&2; exit 1; }
-
-CHAT_API="http://127.0.0.1:$API_PORT" node_modules/.bin/vite preview \
-  --host 127.0.0.1 --port "$WEB_PORT" --strictPort >"$WORK/preview.log" 2>&1 &
-PIDS+=($!)
-wait_http "$WEB_URL/" "vite preview" || { cat "$WORK/preview.log" >&2; exit 1; }
+wait_http "$WEB_URL/healthz" chat-local || { cat "$WORK/chat-local.log" >&2; exit 1; }
 
 status=0
 WEB_URL="$WEB_URL" node e2e/journey.mjs || status=$?

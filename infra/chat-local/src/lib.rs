@@ -20,6 +20,7 @@
 //!   (embedded backend), and its hourly sweeper.
 //! - [`api_docs`]: `GET /openapi.json` (the HTTP functions' merged OpenAPI 3.1
 //!   descriptions) and `GET /api-docs` (the same as a page, rendered by `api_docs_html`).
+//! - `web_ui`: the web client (`web/dist`, built into the binary) at `/` and `/join`.
 //! - [`secrets`]: the signing secret and management key kept in the data folder.
 //! - [`demo`]: the PROTOCOL §0 demo accounts.
 //! - [`backend`]: picks and assembles the adapters (embedded or AWS) and starts the
@@ -42,6 +43,7 @@ mod http_bridge;
 mod management;
 pub mod secrets;
 pub mod server;
+mod web_ui;
 mod worker;
 mod ws;
 

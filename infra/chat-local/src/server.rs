@@ -33,7 +33,7 @@ use crate::config::GatewayConfig;
 use crate::functions::{Functions, LambdaInvoker};
 use crate::http_bridge::{error_response, json_response};
 use crate::secrets::{self, GATEWAY_ADDR_FILE, JWT_SIGNING_KEY_FILE, MANAGEMENT_KEY_FILE};
-use crate::{api_docs, backend, blob_routes, demo, http_bridge, management, ws};
+use crate::{api_docs, backend, blob_routes, demo, http_bridge, management, web_ui, ws};
 
 /// How long in-flight HTTP requests and open sockets get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -126,6 +126,10 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
 
     let mut origins = config.default_origins(local_addr.port());
     origins.append(&mut settings.allowed_origins);
+    // Behind a proxy, the pages this gateway serves come from its public URL.
+    if let Some(origin) = config.public_url.as_deref().and_then(origin_of) {
+        origins.push(origin);
+    }
     let mut seen = std::collections::HashSet::new();
     origins.retain(|o| seen.insert(o.clone()));
     settings.allowed_origins = origins;
@@ -334,7 +338,8 @@ fn router(
     let mut routes = management_routes(Router::new())
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
-        .merge(docs);
+        .merge(docs)
+        .merge(web_ui::routes());
     // The folder store's URLs; S3 serves its own.
     if let Some(blobs) = blobs {
         routes = routes.merge(blob_routes::routes(blobs));
@@ -396,6 +401,12 @@ async fn load_tls(cert: &Path, key: &Path) -> anyhow::Result<RustlsConfig> {
         })
 }
 
+/// `scheme://host[:port]` of a URL: what a browser sends as `Origin` for its pages.
+fn origin_of(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+}
+
 /// An address a local client can dial: the wildcard becomes loopback.
 fn reachable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
@@ -434,5 +445,23 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => info!("SIGINT received"),
         _ = term => info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn a_public_url_gives_its_origin() {
+        assert_eq!(
+            origin_of("https://chat.example:8443/support").as_deref(),
+            Some("https://chat.example:8443")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("not a url"), None);
     }
 }

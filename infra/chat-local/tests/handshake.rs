@@ -172,3 +172,35 @@ async fn frames_of_one_connection_are_handled_in_order() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     t.gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_public_url_is_an_allowed_origin_for_the_pages_served_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config =
+        chat_local::GatewayConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().into());
+    config.demo = true;
+    config.public_url = Some("https://chat.example:8443/support".into());
+    let gateway = chat_local::start(config).await.unwrap();
+    let addr = gateway.local_addr();
+    let (base, ws_url) = (format!("http://{addr}"), format!("ws://{addr}/ws"));
+    let auth = format!("Bearer {}", login(&base, "alice").await);
+    let mut socket = connect(
+        &ws_url,
+        &[
+            ("authorization", &auth),
+            ("origin", "https://chat.example:8443"),
+        ],
+    )
+    .await
+    .expect("the public origin is allowed");
+    send(&mut socket, json!({"action": "ping"})).await;
+    assert_eq!(next_json(&mut socket).await["type"], "pong");
+    // Only that origin: not another port of the same host, not the path as an origin.
+    for other in ["https://chat.example", "https://chat.example:8443/support"] {
+        let (status, _) = connect(&ws_url, &[("authorization", &auth), ("origin", other)])
+            .await
+            .expect_err(other);
+        assert_eq!(status, 403, "{other}");
+    }
+    gateway.shutdown().await;
+}

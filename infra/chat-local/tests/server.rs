@@ -393,3 +393,80 @@ async fn slow_clients_are_cut_off_after_the_header_read_timeout() {
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
     gateway.shutdown().await;
 }
+
+/// The web client: its pages, its hashed assets, their caching and security headers,
+/// and that serving it takes nothing away from the API's own answers.
+#[tokio::test]
+async fn the_gateway_serves_the_web_client() {
+    let t = spawn(false).await;
+    let c = http();
+    let mut script = None;
+    for page in ["/", "/join"] {
+        let resp = c.get(format!("{}{page}", t.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{page}");
+        let h = resp.headers().clone();
+        assert_eq!(h["content-type"], "text/html", "{page}");
+        assert_eq!(h["cache-control"], "no-cache");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains("<div id=\"app\">"), "{page}");
+        script = html
+            .split('"')
+            .find(|s| s.starts_with("/assets/") && s.ends_with(".js"))
+            .map(str::to_string);
+
+        // The page's ETag turns a reload into a 304.
+        let again = c
+            .get(format!("{}{page}", t.base))
+            .header("if-none-match", h["etag"].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{page}");
+    }
+
+    let script = script.expect("index.html names its script");
+    let resp = c
+        .get(format!("{}{script}", t.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/javascript");
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    assert!(
+        resp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+
+    let config: Value = c
+        .get(format!("{}/config.json", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config,
+        json!({}),
+        "same origin: the client's defaults stand"
+    );
+
+    // Unknown assets and paths still get the protocol's JSON 404, and the API answers.
+    for path in ["/assets/nope.js", "/assets/../Cargo.toml", "/no-such-page"] {
+        let resp = c.get(format!("{}{path}", t.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    let health = c.get(format!("{}/healthz", t.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    t.gateway.shutdown().await;
+}
