@@ -133,6 +133,8 @@ try {
     await agent.getByRole("button", { name: "Upload file", exact: true }).click();
     await (await chooser).setFiles(FORM_EXPORT);
     await log(agent).getByRole("button", { name: "Download 5375703.json" }).waitFor({ timeout: 30_000 });
+    // A file an employee sends is the guest's too (files go both ways).
+    await log(guest).getByRole("button", { name: "Download 5375703.json" }).waitFor();
     await agent.getByLabel("Robot", { exact: true }).selectOption("iStackBuddy.forms.diagnostics");
     await agent.getByRole("button", { name: "Invite robot", exact: true }).click();
     await agent.getByRole("button", { name: "Invite robot", exact: true }).and(agent.locator(":disabled")).waitFor();
@@ -433,7 +435,7 @@ try {
     await log(agent).getByText("A dad joke for John Q, please").waitFor();
   });
 
-  await step("admin adds an employee, promotes her, disables her: her session ends", async () => {
+  await step("admin adds an employee, promotes her, revokes her tokens, makes her a supervisor, disables her", async () => {
     const admin = await person(browser, "admin");
     await signIn(admin, "admin");
     await admin.getByRole("button", { name: "Users", exact: true }).click();
@@ -450,6 +452,14 @@ try {
     await signIn(dana, "dana", "dana-pass-123");
     await dana.getByRole("status", { name: "Connection: Connected" }).waitFor();
     await dana.getByText("Dana (T2)").waitFor();
+
+    // Revoke ends her session at once; a supervisor role shows on her next sign-in.
+    await danaRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await dana.getByText("Your session has ended. Sign in again.").waitFor({ timeout: 20_000 });
+    await danaRow.getByRole("checkbox", { name: "supervisor" }).check();
+    await danaRow.getByRole("checkbox", { name: "supervisor" }).and(admin.locator(":checked")).waitFor();
+    await signIn(dana, "dana", "dana-pass-123");
+    await dana.getByRole("table", { name: "Rooms" }).waitFor();
 
     await danaRow.getByRole("button", { name: "Disable", exact: true }).click();
     await danaRow.getByRole("button", { name: "Enable", exact: true }).waitFor();
