@@ -2,7 +2,8 @@
 // model types, the error frame, HTTP bodies) is generated from the Rust types by ts-rs
 // into `../api` and only re-exported here, so the client cannot drift from the server.
 // What this file declares itself is client-side: helpers derived from the generated
-// types, and the shapes of `Message.data` payloads, which Rust keeps as free JSON.
+// types. Even `Message.data`'s file and graph payloads are generated (FileData,
+// GraphData: chat-core's protocol/content.rs).
 
 import type {
   ActionReply,
@@ -19,49 +20,9 @@ import type {
   RoomReply,
   RoomsReply,
   ServerEvent,
-  StorageClass,
 } from "../api";
 
 export type * from "../api";
-
-// ---- `Message.data` payloads (serde_json::Value on the Rust side, so not generated) ----
-
-/** `data` of a `file`/`image` message: built with `json!` in chat-core's file service. */
-export interface FileData {
-  fileId: string;
-  name: string;
-  size: number;
-  contentType: string;
-  storageClass: StorageClass;
-  width?: number;
-  height?: number;
-  thumbnail?: { width: number; height: number };
-  failure?: string;
-}
-
-/** A node of a forms-robot graph: form-observations' export, carried as free JSON. */
-export interface GraphNode {
-  id: string;
-  label: string;
-  /** The field's Formstack type (PROTOCOL §4's protocol graph, built in robots' forms/graph.rs). */
-  kind: string;
-  inCycle?: boolean;
-}
-/** An edge of a forms-robot graph: form-observations' export, carried as free JSON. */
-export interface GraphEdge {
-  from: string;
-  to: string;
-  kind: string;
-  inCycle?: boolean;
-}
-/** `data` of a forms-robot `graph` message: Message.data is free JSON in Rust. */
-export interface GraphData {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  omitted?: boolean;
-  nodeCount?: number;
-  edgeCount?: number;
-}
 
 // ---- client-side helpers, derived from the generated types ----
 

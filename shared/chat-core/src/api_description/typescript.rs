@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
 use crate::error::{ErrorBody, ErrorCode};
+use crate::protocol::content::{FileData, GraphData};
 use crate::protocol::events::{FrameError, Reply, ServerEvent};
 use crate::protocol::files::{
     CompleteFileResponse, CreateFileRequest, CreateFileResponse, DownloadResponse, FileVariant,
@@ -38,6 +39,9 @@ pub fn export(dir: &Path) -> Result<Vec<PathBuf>, ts_rs::ExportError> {
     one::<Reply>(dir)?;
     one::<FrameError>(dir)?;
     one::<ServerEvent>(dir)?;
+    // What file, image and graph messages carry in `data`.
+    one::<FileData>(dir)?;
+    one::<GraphData>(dir)?;
     // HTTP: request and response bodies, and the one error shape.
     one::<ErrorBody>(dir)?;
     one::<ErrorCode>(dir)?;

@@ -7,8 +7,10 @@
 //! - [`actions`]: the request types; [`replies`]: the reply types.
 //! - [`events`]: replies and server → client events.
 //! - [`http`]: HTTP request and response bodies; [`files`]: those of the file routes.
+//! - [`content`]: the `data` of file, image and graph messages.
 
 pub mod actions;
+pub mod content;
 pub mod events;
 mod examples;
 pub mod files;

@@ -7,7 +7,7 @@ use crate::ids::FileId;
 use crate::model::{FileStatus, ImageFacts, MessageStatus};
 use crate::service::App;
 use crate::service::file_checks::thumbnail;
-use crate::service::files::file_data;
+use crate::service::files::{failed_file_data, file_data};
 
 impl App {
     /// Records a completed image's width and height, stores its PNG thumbnail and
@@ -65,9 +65,7 @@ impl App {
                 }
                 message.status = MessageStatus::Failed;
                 message.text = reason.clone();
-                let mut data = file_data(&record);
-                data["failure"] = serde_json::Value::String(reason);
-                message.data = Some(data);
+                message.data = Some(failed_file_data(&record, reason));
             }
         }
         self.store_and_announce(message).await

@@ -27,6 +27,7 @@ use crate::model::{
 };
 use crate::policy;
 use crate::ports::{DownloadOptions, Job, UploadBinding};
+use crate::protocol::content::{self, FileData, PixelSize};
 use crate::protocol::files::{
     CompleteFileResponse, CreateFileRequest, CreateFileResponse, DownloadResponse, FileVariant,
 };
@@ -214,9 +215,7 @@ impl App {
             Err(reason) => {
                 message.status = MessageStatus::Failed;
                 message.text = reason.clone();
-                let mut data = file_data(&record);
-                data["failure"] = Value::String(reason);
-                message.data = Some(data);
+                message.data = Some(failed_file_data(&record, reason));
             }
         }
         self.store_and_announce(message.clone()).await?;
@@ -414,24 +413,35 @@ fn message_kind(record: &FileRecord) -> ContentType {
     }
 }
 
-/// The `data` of a file/image message (PROTOCOL §4).
-pub(crate) fn file_data(record: &FileRecord) -> Value {
-    let mut data = json!({
-        "fileId": record.id,
-        "name": record.declared.name,
-        "size": record.declared.size,
-        "contentType": record.declared.content_type,
-        "storageClass": record.storage_class,
-    });
-    if let Some(image) = record.image {
-        data["width"] = json!(image.width);
-        data["height"] = json!(image.height);
-        data["thumbnail"] = json!({
-            "width": image.thumbnail_width,
-            "height": image.thumbnail_height,
-        });
+/// What a file/image message says about its file (PROTOCOL §4).
+pub(crate) fn file_info(record: &FileRecord) -> FileData {
+    FileData {
+        file_id: record.id.clone(),
+        name: record.declared.name.clone(),
+        size: record.declared.size,
+        content_type: record.declared.content_type.clone(),
+        storage_class: record.storage_class,
+        width: record.image.map(|i| i.width),
+        height: record.image.map(|i| i.height),
+        thumbnail: record.image.map(|i| PixelSize {
+            width: i.thumbnail_width,
+            height: i.thumbnail_height,
+        }),
+        failure: None,
     }
-    data
+}
+
+/// The `data` of a file/image message, as stored on the message.
+pub(crate) fn file_data(record: &FileRecord) -> Value {
+    content::to_data(&file_info(record))
+}
+
+/// The `data` of a refused file's message: the same, with why.
+pub(crate) fn failed_file_data(record: &FileRecord, reason: String) -> Value {
+    content::to_data(&FileData {
+        failure: Some(reason),
+        ..file_info(record)
+    })
 }
 
 fn chrono_duration(d: Duration) -> chrono::Duration {

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use chat_core::protocol::content::{GraphData, GraphEdge, GraphNode, to_data};
 use form_observations::GraphExport;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Dependencies drawn at most. Past this the picture is a thicket nobody can read, and
 /// the renderer's layout time grows with the square of the graph (about 1 s for 5,000
@@ -70,7 +71,7 @@ fn xml_text(text: &str) -> String {
 
 /// The protocol graph, and the ids of the fields in a cycle (form order).
 pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
-    let mut nodes: Vec<Node> = Vec::with_capacity(export.nodes.len());
+    let mut nodes: Vec<GraphNode> = Vec::with_capacity(export.nodes.len());
     let mut node_at: HashMap<String, usize> = HashMap::with_capacity(export.nodes.len());
     for node in &export.nodes {
         let id = node.id.to_string();
@@ -86,7 +87,7 @@ pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
             node.label.clone()
         };
         node_at.insert(id.clone(), nodes.len());
-        nodes.push(Node {
+        nodes.push(GraphNode {
             id,
             label,
             kind: node.field_type.clone(),
@@ -99,7 +100,7 @@ pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
         .map(|n| n.id.clone())
         .collect();
 
-    let mut edges: Vec<Edge> = Vec::with_capacity(export.edges.len());
+    let mut edges: Vec<GraphEdge> = Vec::with_capacity(export.edges.len());
     let mut edge_at: HashMap<(String, String, String), usize> = HashMap::new();
     let mut add_edge = |from: String, to: String, kind: String, in_cycle: bool| {
         let key = (from, to, kind);
@@ -108,7 +109,7 @@ pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
             None => {
                 edge_at.insert(key.clone(), edges.len());
                 let (from, to, kind) = key;
-                edges.push(Edge {
+                edges.push(GraphEdge {
                     from,
                     to,
                     kind,
@@ -129,7 +130,7 @@ pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
         let to = dangling.to.to_string();
         if !node_at.contains_key(&to) {
             node_at.insert(to.clone(), nodes.len());
-            nodes.push(Node {
+            nodes.push(GraphNode {
                 id: to.clone(),
                 label: "missing field".to_owned(),
                 kind: "missing".to_owned(),
@@ -144,35 +145,12 @@ pub(crate) fn protocol_graph(export: &GraphExport) -> (Value, Vec<String>) {
         );
     }
 
-    let graph = json!({
-        "nodes": nodes.iter().map(|n| json!({
-            "id": n.id,
-            "label": n.label,
-            "kind": n.kind,
-            "inCycle": n.in_cycle,
-        })).collect::<Vec<_>>(),
-        "edges": edges.iter().map(|e| json!({
-            "from": e.from,
-            "to": e.to,
-            "kind": e.kind,
-            "inCycle": e.in_cycle,
-        })).collect::<Vec<_>>(),
-    });
-    (graph, cycle_fields)
-}
-
-struct Node {
-    id: String,
-    label: String,
-    kind: String,
-    in_cycle: bool,
-}
-
-struct Edge {
-    from: String,
-    to: String,
-    kind: String,
-    in_cycle: bool,
+    let graph = GraphData {
+        nodes,
+        edges,
+        ..GraphData::default()
+    };
+    (to_data(&graph), cycle_fields)
 }
 
 /// The engine's own JSON name for an edge kind or family (`logic`, `calculation`,

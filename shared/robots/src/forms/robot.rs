@@ -20,6 +20,7 @@ use chat_core::model::{
     RobotFailure, RobotFile, RobotInfo, RobotInput, RobotRequest,
 };
 use chat_core::ports::RobotStream;
+use chat_core::protocol::content::{GraphData, to_data};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -243,12 +244,12 @@ fn graph_answer(d: &Diagnosis) -> RobotAnswer {
             " (the graph is too large to show here, {} KiB; see the image and the full report)",
             size.div_ceil(1024)
         ));
-        json!({
-            "nodes": [],
-            "edges": [],
-            "omitted": true,
-            "nodeCount": nodes,
-            "edgeCount": edges,
+        let count = |n: usize| Some(u32::try_from(n).unwrap_or(u32::MAX));
+        to_data(&GraphData {
+            omitted: true,
+            node_count: count(nodes),
+            edge_count: count(edges),
+            ..GraphData::default()
         })
     } else {
         d.graph.clone()
