@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
@@ -186,8 +186,12 @@ async fn run(
 
 /// Drains the socket's channel. When several frames are queued (a busy room's
 /// fan-out), they are all fed into tungstenite's write buffer and go out with one
-/// flush: one `write` syscall instead of one per frame. A lone frame is flushed at
-/// once, so nothing waits for company.
+/// flush: one `write` syscall instead of one per frame.
+///
+/// Before that flush the writer yields once, so the tasks already runnable on its
+/// worker (other messages' fan-outs, woken by the same group commit) run first; on a
+/// busy socket their frames join this write. A lone frame waits only for that one
+/// pass of the scheduler, never for a timer.
 async fn write_loop(
     mut sink: futures::stream::SplitSink<WebSocket, Message>,
     mut rx: UnboundedReceiver<Outgoing>,
@@ -195,28 +199,25 @@ async fn write_loop(
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         let mut fed = 0;
-        while let Some(out) = next.take() {
-            match out {
-                Outgoing::Text(text) => {
-                    if let Err(e) = sink.feed(Message::Text(text.into())).await {
-                        debug!(error = %e, "socket write failed");
-                        return;
-                    }
-                }
-                Outgoing::Close => {
-                    let frame = CloseFrame {
-                        code: close_code::NORMAL,
-                        reason: "closed by the server".into(),
-                    };
-                    // `send` flushes the frames fed before the close as well.
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    let _ = sink.close().await;
+        let mut yielded = false;
+        loop {
+            while let Some(out) = next.take() {
+                if !feed(&mut sink, out).await {
                     return;
                 }
+                fed += 1;
+                if fed < MAX_FRAMES_PER_FLUSH {
+                    next = rx.try_recv().ok();
+                }
             }
-            fed += 1;
-            if fed < MAX_FRAMES_PER_FLUSH {
-                next = rx.try_recv().ok();
+            if yielded || fed >= MAX_FRAMES_PER_FLUSH {
+                break;
+            }
+            yielded = true;
+            tokio::task::yield_now().await;
+            next = rx.try_recv().ok();
+            if next.is_none() {
+                break;
             }
         }
         if let Err(e) = sink.flush().await {
@@ -225,6 +226,37 @@ async fn write_loop(
         }
     }
     let _ = sink.close().await;
+}
+
+/// Feeds one frame into the socket's write buffer (a close is sent and flushed at
+/// once); `false` when the writer must stop.
+async fn feed(sink: &mut futures::stream::SplitSink<WebSocket, Message>, out: Outgoing) -> bool {
+    match out {
+        Outgoing::Text(frame) => {
+            // Shares the frame's bytes with the other sockets' copies of it; the check
+            // is a fast scan (a `SharedFrame` is UTF-8 by construction).
+            match Utf8Bytes::try_from(frame.into_bytes()) {
+                Ok(text) => {
+                    if let Err(e) = sink.feed(Message::Text(text)).await {
+                        debug!(error = %e, "socket write failed");
+                        return false;
+                    }
+                }
+                Err(_) => debug!("dropped a frame that is not UTF-8"),
+            }
+            true
+        }
+        Outgoing::Close => {
+            let frame = CloseFrame {
+                code: close_code::NORMAL,
+                reason: "closed by the server".into(),
+            };
+            // `send` flushes the frames fed before the close as well.
+            let _ = sink.send(Message::Close(Some(frame))).await;
+            let _ = sink.close().await;
+            false
+        }
+    }
 }
 
 async fn disconnect(shared: &Shared, id: &ConnectionId, peer: SocketAddr) {

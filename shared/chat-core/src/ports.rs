@@ -26,7 +26,9 @@ use crate::model::{
 };
 
 mod blobs;
+mod push;
 pub use blobs::{BlobMeta, Blobs, DownloadOptions, PresignedRequest, UploadBinding};
+pub use push::{MANAGEMENT_KEY_HEADER, POST_MANY_CONCURRENCY, Push, PushError, SharedFrame};
 
 // ---------------------------------------------------------------------------------------
 // Store
@@ -419,34 +421,6 @@ impl<T> Store for T where
         + AuditStore
         + FileStore
 {
-}
-
-// ---------------------------------------------------------------------------------------
-// Push
-// ---------------------------------------------------------------------------------------
-
-#[derive(Debug, thiserror::Error)]
-pub enum PushError {
-    /// The connection no longer exists (API Gateway answers 410 Gone). The caller
-    /// deletes it from the store and carries on.
-    #[error("connection is gone")]
-    Gone,
-    #[error("push failed: {0}")]
-    Failed(#[source] crate::error::BoxError),
-}
-
-/// Header carrying the local gateway's management key. API Gateway's own Management
-/// API authenticates with SigV4 and IAM; the local gateway's emulation of it may listen
-/// on a public address, so every `Push` adapter that talks to it sends this key.
-pub const MANAGEMENT_KEY_HEADER: &str = "x-chat-management-key";
-
-/// Sends frames to open WebSocket connections (API Gateway Management API semantics).
-#[async_trait]
-pub trait Push: Send + Sync {
-    /// `PostToConnection`: one text frame to one connection.
-    async fn post(&self, connection: &ConnectionId, frame: &str) -> Result<(), PushError>;
-    /// `DeleteConnection`: closes the socket (revocation, disabled account).
-    async fn close(&self, connection: &ConnectionId) -> Result<(), PushError>;
 }
 
 // ---------------------------------------------------------------------------------------

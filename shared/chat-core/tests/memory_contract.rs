@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chat_core::ids::ConnectionId;
 use chat_core::ports::Job;
-use chat_core::testkit::contract::{blobs, jobs, store};
-use chat_core::testkit::memory::{MemoryBlobs, MemoryJobs, MemoryStore};
+use chat_core::testkit::contract::{blobs, jobs, push, store};
+use chat_core::testkit::memory::{MemoryBlobs, MemoryJobs, MemoryStore, RecordingPush};
 use tokio::time::Instant;
 
 #[tokio::test]
@@ -39,6 +40,73 @@ async fn memory_jobs_meet_the_jobs_contract() {
         )
     })
     .await;
+}
+
+#[tokio::test]
+async fn recording_push_meets_the_push_contract() {
+    push::run_all(|| async {
+        let recorder = Arc::new(RecordingPush::new());
+        (
+            SharedPush(recorder.clone()),
+            RecordingProbe { recorder, next: 0 },
+        )
+    })
+    .await;
+}
+
+/// `RecordingPush` behind an `Arc`, so the probe can read what it recorded. Only `post`
+/// and `close` are forwarded: `post_many` is the port's default, checked here.
+struct SharedPush(Arc<RecordingPush>);
+
+#[async_trait]
+impl chat_core::ports::Push for SharedPush {
+    async fn post(
+        &self,
+        connection: &ConnectionId,
+        frame: &str,
+    ) -> Result<(), chat_core::ports::PushError> {
+        self.0.post(connection, frame).await
+    }
+
+    async fn close(&self, connection: &ConnectionId) -> Result<(), chat_core::ports::PushError> {
+        self.0.close(connection).await
+    }
+}
+
+/// Every connection is open to the recorder; one marked gone answers `Gone`.
+struct RecordingProbe {
+    recorder: Arc<RecordingPush>,
+    next: usize,
+}
+
+impl RecordingProbe {
+    fn fresh(&mut self) -> ConnectionId {
+        self.next += 1;
+        ConnectionId::parse(format!("conn_{}", self.next)).expect("a valid id")
+    }
+}
+
+#[async_trait]
+impl push::PushProbe for RecordingProbe {
+    async fn open(&mut self) -> ConnectionId {
+        self.fresh()
+    }
+
+    async fn gone(&mut self) -> Option<ConnectionId> {
+        let id = self.fresh();
+        self.recorder.mark_gone(&id);
+        Some(id)
+    }
+
+    async fn delivered(
+        &mut self,
+        connection: &ConnectionId,
+        _at_least: usize,
+        _wait: Duration,
+    ) -> Option<Vec<String>> {
+        // Posts record synchronously: everything sent is already here.
+        Some(self.recorder.take_raw(connection))
+    }
 }
 
 /// `MemoryJobs` behind an `Arc`, so the test's source can drain the same queue.

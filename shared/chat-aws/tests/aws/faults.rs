@@ -421,3 +421,82 @@ async fn a_junk_message_fails_alone_in_its_batch() {
     );
     assert!(jobs.drain().is_empty(), "nothing was deferred");
 }
+
+/// Raw frames the mocked API Gateway accepted, by connection, in arrival order.
+type RawPosted = Arc<Mutex<Vec<(String, String)>>>;
+
+/// The push contract against `ApiGatewayPush` over a mocked API Gateway that keeps
+/// every frame and answers 410 for the ids it was told are gone: unlike moto, both
+/// deliveries and `Gone` can be observed (`post_many` is the port's default here).
+#[tokio::test]
+async fn api_gateway_push_meets_the_push_contract_against_a_recording_api() {
+    chat_core::testkit::contract::push::run_all(|| async {
+        let posted: RawPosted = Arc::default();
+        let gone_ids: GoneIds = Arc::default();
+        let (recorder, refused) = (Arc::clone(&posted), Arc::clone(&gone_ids));
+        let post = mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+            .then_compute_response(move |input| {
+                let id = input.connection_id().unwrap_or_default().to_string();
+                if refused.lock().unwrap().contains(&id) {
+                    return MockResponse::<PostToConnectionOutput, PostToConnectionError>::Http(
+                        gone(),
+                    );
+                }
+                let frame = input
+                    .data()
+                    .map(|d| String::from_utf8_lossy(d.as_ref()).into_owned())
+                    .unwrap_or_default();
+                recorder.lock().unwrap().push((id, frame));
+                MockResponse::Output(PostToConnectionOutput::builder().build())
+            });
+        let push = ApiGatewayPush::new(mock_management(&[&post], &RequestCounter::default()));
+        let probe = RecordingApiProbe {
+            posted,
+            gone_ids,
+            next: 0,
+        };
+        (push, probe)
+    })
+    .await;
+}
+
+struct RecordingApiProbe {
+    posted: RawPosted,
+    gone_ids: GoneIds,
+    next: usize,
+}
+
+impl RecordingApiProbe {
+    fn fresh(&mut self) -> ConnectionId {
+        self.next += 1;
+        conn(&format!("c-contract-{}", self.next))
+    }
+}
+
+#[async_trait::async_trait]
+impl chat_core::testkit::contract::push::PushProbe for RecordingApiProbe {
+    async fn open(&mut self) -> ConnectionId {
+        self.fresh()
+    }
+
+    async fn gone(&mut self) -> Option<ConnectionId> {
+        let id = self.fresh();
+        self.gone_ids.lock().unwrap().insert(id.to_string());
+        Some(id)
+    }
+
+    async fn delivered(
+        &mut self,
+        connection: &ConnectionId,
+        _at_least: usize,
+        _wait: Duration,
+    ) -> Option<Vec<String>> {
+        // Every post has been answered by the time the suite asks.
+        let mut posted = self.posted.lock().unwrap();
+        let (mine, rest): (Vec<_>, Vec<_>) = posted
+            .drain(..)
+            .partition(|(id, _)| id == connection.as_str());
+        *posted = rest;
+        Some(mine.into_iter().map(|(_, frame)| frame).collect())
+    }
+}

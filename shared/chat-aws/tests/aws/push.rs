@@ -86,3 +86,68 @@ async fn an_unreachable_endpoint_is_a_failure_not_gone() {
         "only a 410 means gone: {err:?}"
     );
 }
+
+#[tokio::test]
+async fn api_gateway_push_meets_the_push_contract() {
+    use chat_core::testkit::contract::push;
+    push::run_all(|| async {
+        let clients = clients(unique_target("push")).await;
+        let push = ApiGatewayPush::from_clients(&clients).expect("management endpoint");
+        (push, MotoProbe { next: 0 })
+    })
+    .await;
+}
+
+/// moto accepts a post to any connection id, keeps no frames to read back and never
+/// answers 410: the contract checks what the adapter reports (no failures for open
+/// connections), not deliveries. The 410 path is in `faults.rs`.
+struct MotoProbe {
+    next: usize,
+}
+
+#[async_trait::async_trait]
+impl chat_core::testkit::contract::push::PushProbe for MotoProbe {
+    async fn open(&mut self) -> ConnectionId {
+        self.next += 1;
+        conn(&format!("contract-{}", self.next))
+    }
+
+    async fn gone(&mut self) -> Option<ConnectionId> {
+        None
+    }
+
+    async fn delivered(
+        &mut self,
+        _connection: &ConnectionId,
+        _at_least: usize,
+        _wait: std::time::Duration,
+    ) -> Option<Vec<String>> {
+        None
+    }
+}
+
+#[tokio::test]
+async fn post_many_is_one_post_to_connection_per_target() {
+    let clients = clients(unique_target("push")).await;
+    let push = ApiGatewayPush::from_clients(&clients).expect("management endpoint");
+    let targets: Vec<ConnectionId> = (0..40).map(|n| conn(&format!("many-{n}"))).collect();
+    clients.counter.take();
+
+    let failed = push
+        .post_many(
+            &targets,
+            &chat_core::ports::SharedFrame::from(r#"{"type":"pong"}"#),
+        )
+        .await;
+
+    assert!(failed.is_empty(), "{failed:?}");
+    let counts = clients.counter.take();
+    assert_eq!(
+        counts
+            .get("ApiGatewayManagementApi.PostToConnection")
+            .copied(),
+        Some(40),
+        "{counts:?}"
+    );
+    assert_eq!(counts.values().sum::<u64>(), 40, "{counts:?}");
+}

@@ -2,9 +2,12 @@
 //!
 //! A room's audience is read with one `room_connections` query (members' connections
 //! plus observers). Each connection gets the event as its kind of viewer may see it
-//! ([`ServerEvent::for_viewer`], the one visibility rule), serialized once per kind,
-//! posted with bounded concurrency. A connection the push side reports `Gone` is
-//! deleted from the store; the others are unaffected.
+//! ([`ServerEvent::for_viewer`], the one visibility rule), serialized once per kind into
+//! a [`SharedFrame`] that all of that kind's connections share (no copy per socket),
+//! and posted with one `Push::post_many` per kind: the in-process hub queues it on every
+//! socket in one pass, API Gateway's adapter posts with bounded concurrency. A
+//! connection the push side reports `Gone` is deleted from the store; the others are
+//! unaffected.
 
 use futures::StreamExt;
 use tracing::{debug, warn};
@@ -12,11 +15,12 @@ use tracing::{debug, warn};
 use crate::error::CoreResult;
 use crate::ids::{ConnectionId, RoomId, UserId};
 use crate::model::{AccountKind, Room, RoomView};
-use crate::ports::PushError;
+use crate::ports::{PushError, SharedFrame};
 use crate::protocol::events::{ServerEvent, to_frame};
 use crate::service::App;
 
-/// How many PostToConnection calls run at once for one event.
+/// How many per-connection calls (posts outside `post_many`, removals of gone
+/// connections) run at once for one event.
 pub const PUSH_CONCURRENCY: usize = 16;
 
 /// Who in a room gets an event (always only those allowed to see it; see
@@ -29,11 +33,12 @@ pub enum Audience<'a> {
     AllBut(&'a UserId),
 }
 
-/// The frame each kind of viewer gets for one event, serialized at most once per kind.
+/// The frame each kind of viewer gets for one event, serialized at most once per kind
+/// and shared by every connection of that kind.
 struct FramesByViewer<'e> {
     event: &'e ServerEvent,
-    employee: Option<Option<String>>,
-    guest: Option<Option<String>>,
+    employee: Option<Option<SharedFrame>>,
+    guest: Option<Option<SharedFrame>>,
 }
 
 impl<'e> FramesByViewer<'e> {
@@ -45,14 +50,18 @@ impl<'e> FramesByViewer<'e> {
         }
     }
 
-    fn for_viewer(&mut self, viewer: AccountKind) -> Option<&str> {
+    fn for_viewer(&mut self, viewer: AccountKind) -> Option<&SharedFrame> {
         let event = self.event;
         let slot = match viewer {
             AccountKind::Employee => &mut self.employee,
             AccountKind::Guest => &mut self.guest,
         };
-        slot.get_or_insert_with(|| event.for_viewer(viewer).map(|e| to_frame(e.as_ref())))
-            .as_deref()
+        slot.get_or_insert_with(|| {
+            event
+                .for_viewer(viewer)
+                .map(|e| SharedFrame::from(to_frame(e.as_ref())))
+        })
+        .as_ref()
     }
 }
 
@@ -60,20 +69,44 @@ impl App {
     /// Posts one frame to one connection; deletes it if gone. Never fails the caller:
     /// the message is already durable, and the client resumes from history.
     pub(crate) async fn send_frame(&self, connection: &ConnectionId, frame: &str) {
-        match self.deps.push.post(connection, frame).await {
-            Ok(()) => {}
-            Err(PushError::Gone) => {
+        if let Err(e) = self.deps.push.post(connection, frame).await {
+            self.push_failed(connection, e).await;
+        }
+    }
+
+    /// Posts one shared frame to every target at once ([`Push::post_many`]), then
+    /// handles the failures as [`App::send_frame`] does. Never fails the caller.
+    ///
+    /// [`Push::post_many`]: crate::ports::Push::post_many
+    pub(crate) async fn send_frames(&self, targets: &[ConnectionId], frame: &SharedFrame) {
+        if targets.is_empty() {
+            return;
+        }
+        let failed = self.deps.push.post_many(targets, frame).await;
+        futures::stream::iter(failed)
+            .for_each_concurrent(PUSH_CONCURRENCY, |(connection, e)| async move {
+                self.push_failed(&connection, e).await
+            })
+            .await;
+    }
+
+    /// A gone connection is deleted from the store (and its rate bucket forgotten);
+    /// any other failure is only logged.
+    async fn push_failed(&self, connection: &ConnectionId, error: PushError) {
+        match error {
+            PushError::Gone => {
                 debug!(connection_id = %connection, "connection gone; removing it");
                 if let Err(e) = self.deps.store.delete_connection(connection).await {
                     warn!(connection_id = %connection, error = %e, "could not remove a gone connection");
                 }
                 self.rate.forget(connection);
             }
-            Err(e) => warn!(connection_id = %connection, error = %e, "push failed"),
+            e => warn!(connection_id = %connection, error = %e, "push failed"),
         }
     }
 
-    /// Pushes `event` to the room's audience.
+    /// Pushes `event` to the room's audience: one frame per kind of viewer, shared by
+    /// all of that kind's connections, posted in one `post_many` per kind.
     pub(crate) async fn broadcast(
         &self,
         room: &RoomId,
@@ -91,20 +124,43 @@ impl App {
             Audience::Room => None,
             Audience::AllBut(user) => Some(user),
         };
+        let mut employees = Vec::with_capacity(connections.len());
+        let mut guests = Vec::new();
+        for rc in connections {
+            if except == Some(&rc.connection.user_id) {
+                continue;
+            }
+            match rc.connection.kind {
+                AccountKind::Employee => employees.push(rc.connection.id),
+                AccountKind::Guest => guests.push(rc.connection.id),
+            }
+        }
+        self.send_by_viewer(
+            event,
+            [
+                (AccountKind::Employee, employees),
+                (AccountKind::Guest, guests),
+            ],
+        )
+        .await;
+    }
+
+    /// Posts `event` to each group of connections as that kind of viewer sees it (a
+    /// group whose viewer may not see it gets nothing).
+    async fn send_by_viewer(
+        &self,
+        event: &ServerEvent,
+        groups: [(AccountKind, Vec<ConnectionId>); 2],
+    ) {
         let mut frames = FramesByViewer::new(event);
-        let targets: Vec<(ConnectionId, String)> = connections
-            .into_iter()
-            .filter(|rc| except != Some(&rc.connection.user_id))
-            .filter_map(|rc| {
-                let frame = frames.for_viewer(rc.connection.kind)?.to_string();
-                Some((rc.connection.id, frame))
-            })
-            .collect();
-        futures::stream::iter(targets)
-            .for_each_concurrent(PUSH_CONCURRENCY, |(connection, frame)| async move {
-                self.send_frame(&connection, &frame).await
-            })
-            .await;
+        for (viewer, targets) in groups {
+            if targets.is_empty() {
+                continue;
+            }
+            if let Some(frame) = frames.for_viewer(viewer).cloned() {
+                self.send_frames(&targets, &frame).await;
+            }
+        }
     }
 
     /// Pushes `event` to every connection of `user` (e.g. a member who was removed).
@@ -116,12 +172,22 @@ impl App {
                 return;
             }
         };
-        let mut frames = FramesByViewer::new(event);
+        let mut employees = Vec::new();
+        let mut guests = Vec::new();
         for c in connections {
-            if let Some(frame) = frames.for_viewer(c.kind).map(str::to_string) {
-                self.send_frame(&c.id, &frame).await;
+            match c.kind {
+                AccountKind::Employee => employees.push(c.id),
+                AccountKind::Guest => guests.push(c.id),
             }
         }
+        self.send_by_viewer(
+            event,
+            [
+                (AccountKind::Employee, employees),
+                (AccountKind::Guest, guests),
+            ],
+        )
+        .await;
     }
 
     /// The wire view of a room: members with online flags and counts.

@@ -54,6 +54,11 @@ impl RecordingPush {
             .collect()
     }
 
+    /// Frames posted to `connection` as sent, oldest first; clears them.
+    pub fn take_raw(&self, connection: &ConnectionId) -> Vec<String> {
+        self.lock().frames.remove(connection).unwrap_or_default()
+    }
+
     /// How many frames are recorded, over every connection (request counting).
     pub fn total_frames(&self) -> usize {
         self.lock().frames.values().map(Vec::len).sum()

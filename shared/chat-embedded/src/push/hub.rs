@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chat_core::ids::ConnectionId;
-use chat_core::ports::{Push, PushError};
+use chat_core::ports::{Push, PushError, SharedFrame};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -120,13 +120,43 @@ impl Push for ConnectionHub {
         let Some(entry) = conns.get(connection) else {
             return Err(PushError::Gone);
         };
-        if entry.tx.send(Outgoing::Text(frame.to_string())).is_err() {
+        if entry
+            .tx
+            .send(Outgoing::Text(SharedFrame::from(frame)))
+            .is_err()
+        {
             // The writer is gone (socket closed, not yet unregistered): same as API
             // Gateway's 410, and nobody will read this channel again.
             conns.remove(connection);
             return Err(PushError::Gone);
         }
         Ok(())
+    }
+
+    /// Queues the one shared frame on every target's channel in a single pass under
+    /// the lock: no copy of the text, no future and no await per target.
+    async fn post_many(
+        &self,
+        targets: &[ConnectionId],
+        frame: &SharedFrame,
+    ) -> Vec<(ConnectionId, PushError)> {
+        let mut failed = Vec::new();
+        let mut conns = self.lock();
+        for connection in targets {
+            let sent = match conns.get(connection) {
+                Some(entry) => entry.tx.send(Outgoing::Text(frame.clone())).is_ok(),
+                None => {
+                    failed.push((connection.clone(), PushError::Gone));
+                    continue;
+                }
+            };
+            if !sent {
+                // As in `post`: a closed channel will never be read again.
+                conns.remove(connection);
+                failed.push((connection.clone(), PushError::Gone));
+            }
+        }
+        failed
     }
 
     async fn close(&self, connection: &ConnectionId) -> Result<(), PushError> {

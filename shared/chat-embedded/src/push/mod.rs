@@ -11,14 +11,15 @@
 pub mod hub;
 pub mod management_api;
 
+pub use chat_core::ports::SharedFrame;
 pub use hub::{ConnInfo, ConnectionHub};
 pub use management_api::{MANAGEMENT_KEY_HEADER, ManagementApiPush};
 
 /// What a socket's writer task is told to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
-    /// Send one text frame.
-    Text(String),
+    /// Send one text frame; the text is shared with every other socket it goes to.
+    Text(SharedFrame),
     /// Close the socket (revocation, disabled account, shutdown).
     Close,
 }

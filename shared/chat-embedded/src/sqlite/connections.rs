@@ -59,7 +59,7 @@ impl ConnectionStore for SqliteStore {
 
     async fn connection(&self, id: &ConnectionId) -> CoreResult<Option<Connection>> {
         let id = id.clone();
-        self.run_read("read connection", move |conn| {
+        self.run_point_read("read connection", move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM connections c WHERE c.connection_id = ?1");
             Ok(conn
                 .prepare_cached(&sql)?
@@ -108,7 +108,7 @@ impl ConnectionStore for SqliteStore {
 
     async fn room_connections(&self, room: &RoomId) -> CoreResult<Vec<RoomConnection>> {
         let room = room.clone();
-        self.run_read("list room connections", move |conn| {
+        self.run_point_read("list room connections", move |conn| {
             let sql = format!(
                 "SELECT {COLUMNS}, 0 AS observer FROM members m \
                    JOIN connections c ON c.user_id = m.member_id \

@@ -7,6 +7,8 @@
 //!   `TicketStore`, `InviteStore`, `AuditStore`, `FileStore` (one submodule per concern,
 //!   one runner for all).
 //! - [`jobs`]: `Jobs`, observed through the adapter's own delivery side ([`jobs::JobSource`]).
+//! - [`push`]: `Push`, `post_many` included, observed through the adapter's delivery side
+//!   ([`push::PushProbe`]).
 //! - [`blobs`]: the `Blobs` contract.
 //! - [`robots`]: the `Robots` contract (catalog shape, every robot answers or fails).
 //! - [`fixtures`]: builders for users, rooms, members, messages, connections, invites and
@@ -26,6 +28,7 @@
 pub mod blobs;
 pub mod fixtures;
 pub mod jobs;
+pub mod push;
 pub mod robots;
 pub mod store;
 
