@@ -90,12 +90,8 @@ async fn a_ticket_opens_exactly_one_socket() {
     let resp: Value = http()
         .post(format!("{}/auth/ws-ticket", t.base))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let ticket = resp["ticket"].as_str().expect("ticket").to_string();
     let url = format!("{}?ticket={ticket}", t.ws_url);
     let mut socket = connect(&url, &[]).await.expect("first use accepted");

@@ -81,12 +81,8 @@ async fn posts_reach_an_open_socket_and_delete_closes_it() {
     let info: Value = http()
         .get(format!("{}/@connections/{id}", t.base))
         .header(MANAGEMENT_KEY_HEADER, &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(info["identity"]["sourceIp"], "127.0.0.1");
     assert!(info["connectedAt"].is_string() && info["lastActiveAt"].is_string());
 

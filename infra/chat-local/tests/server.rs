@@ -13,14 +13,7 @@ use serde_json::{Value, json};
 async fn healthz_and_http_routes_answer_in_the_protocol_shape() {
     let t = spawn(true).await;
     let c = http();
-    let health: Value = c
-        .get(format!("{}/healthz", t.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = c.get(format!("{}/healthz", t.base)).json_body().await;
     assert_eq!(health, json!({"status": "ok"}));
 
     let bad = c
@@ -64,23 +57,15 @@ async fn healthz_and_http_routes_answer_in_the_protocol_shape() {
     let me: Value = c
         .get(format!("{}/me", t.base))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(me["identity"]["username"], "sam");
     assert_eq!(me["identity"]["roles"], json!(["supervisor"]));
     let users: Value = c
         .get(format!("{}/users?online=false", t.base))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(users["users"].as_array().map(Vec::len), Some(5));
     t.gateway.shutdown().await;
 }
@@ -100,12 +85,8 @@ async fn the_demo_accounts_have_their_tiers_and_roles() {
         let me: Value = c
             .get(format!("{}/me", t.base))
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_body()
+            .await;
         assert_eq!(me["identity"]["tier"], tier, "{user}");
         let mut got: Vec<String> = serde_json::from_value(me["identity"]["roles"].clone()).unwrap();
         let mut want: Vec<String> = serde_json::from_value(roles).unwrap();
@@ -221,12 +202,8 @@ async fn tls_serves_https_when_given_a_certificate() {
         .unwrap();
     let health: Value = client
         .get(format!("https://{}/healthz", gateway.local_addr()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(health["status"], "ok");
     let addr = std::fs::read_to_string(dir.path().join("data").join("gateway.addr")).unwrap();
     assert!(addr.starts_with("https://"), "{addr}");
@@ -445,14 +422,7 @@ async fn the_gateway_serves_the_web_client() {
             .contains("immutable")
     );
 
-    let config: Value = c
-        .get(format!("{}/config.json", t.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = c.get(format!("{}/config.json", t.base)).json_body().await;
     assert_eq!(
         config,
         json!({}),

@@ -47,6 +47,22 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// Sends a request that must succeed at the HTTP level and returns its JSON body.
+pub trait JsonBody {
+    async fn json_body(self) -> Value;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    async fn json_body(self) -> Value {
+        self.send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+}
+
 /// Logs in a demo user (`<name>-pass`) and returns the token.
 pub async fn login(base: &str, user: &str) -> String {
     let resp = http()
