@@ -46,6 +46,7 @@ pub mod server;
 mod web_ui;
 mod worker;
 mod ws;
+mod ws_writer;
 
 pub use config::GatewayConfig;
 pub use server::{RunningGateway, start};

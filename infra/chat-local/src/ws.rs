@@ -6,10 +6,11 @@
 //! lost) and unregistered again if `$connect` refuses, in which case the HTTP answer is
 //! the handler's status and body and no socket opens.
 //!
-//! Open socket: one writer task drains the channel to the socket (`Outgoing::Close`
-//! closes it); the reader hands text frames to `$default` one at a time, awaiting
-//! each, which keeps a connection's actions in order. Binary frames are refused here,
-//! like any frame API Gateway could not route. When the socket ends, `$disconnect`.
+//! Open socket: one writer task (`ws_writer`) drains the channel to the socket
+//! (`Outgoing::Close` closes it); the reader hands text frames to `$default` one at a
+//! time, awaiting each, which keeps a connection's actions in order. Binary frames are
+//! refused here, like any frame API Gateway could not route. When the socket ends,
+//! `$disconnect`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +29,7 @@ use chat_core::ports::Push;
 use chat_core::protocol::events::{FrameError, to_frame};
 use chat_embedded::push::Outgoing;
 use chrono::Utc;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -36,6 +37,7 @@ use crate::config::MAX_SOCKET_MESSAGE_BYTES;
 use crate::functions::Function;
 use crate::http_bridge::{error_response, from_proxy_response, query_map};
 use crate::server::{Shared, TaskGuard};
+use crate::ws_writer::write_loop;
 
 /// How long a closing socket's writer may take to flush what is queued.
 const WRITER_DRAIN: Duration = Duration::from_secs(5);
@@ -51,10 +53,6 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// bounds one burst's buffer. The buffer is grown on demand, so an idle socket costs
 /// nothing here.
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
-
-/// Most frames gathered into one flush, so one busy socket's burst stays bounded in
-/// time as well as in bytes.
-const MAX_FRAMES_PER_FLUSH: usize = 256;
 
 /// `GET /ws`.
 pub(crate) async fn upgrade(
@@ -182,81 +180,6 @@ async fn run(
         writer.abort();
     }
     info!("socket closed");
-}
-
-/// Drains the socket's channel. When several frames are queued (a busy room's
-/// fan-out), they are all fed into tungstenite's write buffer and go out with one
-/// flush: one `write` syscall instead of one per frame.
-///
-/// Before that flush the writer yields once, so the tasks already runnable on its
-/// worker (other messages' fan-outs, woken by the same group commit) run first; on a
-/// busy socket their frames join this write. A lone frame waits only for that one
-/// pass of the scheduler, never for a timer.
-async fn write_loop(
-    mut sink: futures::stream::SplitSink<WebSocket, Message>,
-    mut rx: UnboundedReceiver<Outgoing>,
-) {
-    while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        let mut fed = 0;
-        let mut yielded = false;
-        loop {
-            while let Some(out) = next.take() {
-                if !feed(&mut sink, out).await {
-                    return;
-                }
-                fed += 1;
-                if fed < MAX_FRAMES_PER_FLUSH {
-                    next = rx.try_recv().ok();
-                }
-            }
-            if yielded || fed >= MAX_FRAMES_PER_FLUSH {
-                break;
-            }
-            yielded = true;
-            tokio::task::yield_now().await;
-            next = rx.try_recv().ok();
-            if next.is_none() {
-                break;
-            }
-        }
-        if let Err(e) = sink.flush().await {
-            debug!(error = %e, "socket write failed");
-            return;
-        }
-    }
-    let _ = sink.close().await;
-}
-
-/// Feeds one frame into the socket's write buffer (a close is sent and flushed at
-/// once); `false` when the writer must stop.
-async fn feed(sink: &mut futures::stream::SplitSink<WebSocket, Message>, out: Outgoing) -> bool {
-    match out {
-        Outgoing::Text(frame) => {
-            // Shares the frame's bytes with the other sockets' copies of it; the check
-            // is a fast scan (a `SharedFrame` is UTF-8 by construction).
-            match Utf8Bytes::try_from(frame.into_bytes()) {
-                Ok(text) => {
-                    if let Err(e) = sink.feed(Message::Text(text)).await {
-                        debug!(error = %e, "socket write failed");
-                        return false;
-                    }
-                }
-                Err(_) => debug!("dropped a frame that is not UTF-8"),
-            }
-            true
-        }
-        Outgoing::Close => {
-            let frame = CloseFrame {
-                code: close_code::NORMAL,
-                reason: "closed by the server".into(),
-            };
-            // `send` flushes the frames fed before the close as well.
-            let _ = sink.send(Message::Close(Some(frame))).await;
-            let _ = sink.close().await;
-            false
-        }
-    }
 }
 
 async fn disconnect(shared: &Shared, id: &ConnectionId, peer: SocketAddr) {
