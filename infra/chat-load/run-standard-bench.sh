@@ -15,6 +15,7 @@
 #   SECONDS_PER_POINT=10                 messages per point = rate × this (unpaced: 2500 ×)
 #   CHAT_LOCAL_BIN=/path/to/chat-local   benchmark another gateway build
 #   SKIP_BUILD=1                         use the binaries already in target/release
+#   LOAD_ARGS="--worker-threads 1"       extra chat-load flags for every point
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -72,6 +73,8 @@ for rate in $RATES; do
     messages=$(awk -v r="$rate" -v s="$PER_POINT" 'BEGIN { printf "%d", r * s }')
     label="$rate msg/s"; extra=()
   fi
+  # shellcheck disable=SC2206 # word splitting of the extra flags is the point
+  extra+=(${LOAD_ARGS:-})
   echo
   echo "### $label — load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   out="$WORK/point$point.out"

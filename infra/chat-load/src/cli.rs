@@ -116,6 +116,11 @@ pub struct Args {
     /// window next to this tool's, to show which side limits throughput.
     #[arg(long)]
     pub gateway_pid: Option<u32>,
+    /// Threads of the tool's own runtime (default: one per core). On a machine shared
+    /// with the gateway, fewer threads leave the gateway more of the cores and fewer
+    /// cross-thread wake-ups.
+    #[arg(long)]
+    pub worker_threads: Option<usize>,
     /// Name of this scenario in the final `TABLE_ROW:` line.
     #[arg(long, default_value = "run")]
     pub label: String,

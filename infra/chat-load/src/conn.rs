@@ -6,6 +6,7 @@
 //! The hot path avoids shared locks; what several tasks must see (send timestamps,
 //! progress counters) lives in the scenario's tracker atomics.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,13 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// Read buffer per socket. tungstenite zero-fills its whole read buffer before every
+/// read (even one that finds nothing), so its 128 KiB default cost this tool about a
+/// fifth of its CPU under load; a read here returns a few frames of a few hundred
+/// bytes each.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 /// At most this many error texts are kept per connection; the rest are only counted.
 const KEPT_ERRORS: usize = 5;
@@ -81,7 +89,7 @@ pub trait Handler: Send + 'static {
     /// What the connection hands back at the end.
     type Stats: Default + Send + 'static;
     /// A parsed server frame that is not the reply to a setup request.
-    fn frame(&mut self, frame: Incoming, text: &str, health: &mut Health);
+    fn frame(&mut self, frame: Incoming<'_>, text: &str, health: &mut Health);
     fn into_stats(self) -> Self::Stats;
 }
 
@@ -101,7 +109,15 @@ pub struct Finished<S> {
 }
 
 /// A reply to a setup request.
-type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Incoming>>>>;
+type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<SetupReply>>>>;
+
+/// What a setup request's waiter needs of its reply, owned (setup is not the hot path).
+#[derive(Debug)]
+struct SetupReply {
+    ok: Option<bool>,
+    data: Option<Value>,
+    error: Option<Value>,
+}
 
 enum Out {
     Load { idx: usize, text: String },
@@ -121,32 +137,46 @@ pub struct Conn<S> {
 
 /// The parts of a server frame the tool reads; serde skips everything else (a delta's
 /// text included: only its position matters here).
+///
+/// Strings borrow from the frame's text (`Cow` falls back to a copy only for a string
+/// with escapes): the tool reads a couple of hundred thousand frames a second on the
+/// same cores as the gateway it measures, and an allocation per field showed up as a
+/// large share of its CPU.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Incoming {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub request_id: Option<String>,
+pub struct Incoming<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub request_id: Option<Cow<'a, str>>,
     pub ok: Option<bool>,
     pub data: Option<Value>,
     pub error: Option<Value>,
-    pub message: Option<WireMessage>,
-    pub room_id: Option<String>,
+    #[serde(borrow)]
+    pub message: Option<WireMessage<'a>>,
+    #[serde(borrow)]
+    pub room_id: Option<Cow<'a, str>>,
     /// `message.delta` only.
-    pub message_id: Option<String>,
+    #[serde(borrow)]
+    pub message_id: Option<Cow<'a, str>>,
     /// `message.delta` only.
     pub index: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WireMessage {
-    pub id: Option<String>,
+pub struct WireMessage<'a> {
+    #[serde(borrow)]
+    pub id: Option<Cow<'a, str>>,
     pub seq: Option<u64>,
-    pub room_id: Option<String>,
-    pub client_msg_id: Option<String>,
-    pub status: Option<String>,
-    pub reply_to: Option<String>,
+    #[serde(borrow)]
+    pub room_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub client_msg_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub reply_to: Option<Cow<'a, str>>,
 }
 
 impl<S: Default + Send + 'static> Conn<S> {
@@ -166,7 +196,11 @@ impl<S: Default + Send + 'static> Conn<S> {
         // Nagle off: small frames must leave at once or latency measures the kernel.
         let (socket, _) = tokio::time::timeout(
             timeout,
-            tokio_tungstenite::connect_async_with_config(request, None, true),
+            tokio_tungstenite::connect_async_with_config(
+                request,
+                Some(WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES)),
+                true,
+            ),
         )
         .await
         .map_err(|_| anyhow!("WebSocket handshake timed out after {timeout:?}"))?
@@ -325,7 +359,7 @@ impl<H: Handler> Reader<H> {
                 return;
             }
         };
-        match frame.kind.as_str() {
+        match &*frame.kind {
             "reply" => match frame.request_id.as_deref() {
                 None => self
                     .health
@@ -335,7 +369,11 @@ impl<H: Handler> Reader<H> {
                     let waiter = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
                     match waiter {
                         // The requester may have timed out and gone; nothing to do then.
-                        Some(w) => drop(w.send(frame)),
+                        Some(w) => drop(w.send(SetupReply {
+                            ok: frame.ok,
+                            data: frame.data,
+                            error: frame.error,
+                        })),
                         None => self
                             .health
                             .error(format!("reply to an unknown request {id}")),

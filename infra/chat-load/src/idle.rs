@@ -28,7 +28,7 @@ struct Ignore;
 
 impl Handler for Ignore {
     type Stats = ();
-    fn frame(&mut self, _frame: Incoming, _text: &str, health: &mut Health) {
+    fn frame(&mut self, _frame: Incoming<'_>, _text: &str, health: &mut Health) {
         health.other_frames += 1;
     }
     fn into_stats(self) {}

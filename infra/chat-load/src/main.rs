@@ -29,10 +29,11 @@ fn main() -> ExitCode {
     let mut args = cli::Args::parse();
     args.apply_preset();
     let label = args.label.clone();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.worker_threads {
+        builder.worker_threads(threads.max(1));
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("FAIL {label}: cannot start the async runtime: {e}");

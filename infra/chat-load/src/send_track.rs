@@ -127,7 +127,7 @@ impl SendHandler {
         }
     }
 
-    fn reply(&mut self, frame: Incoming, text: &str, health: &mut Health) {
+    fn reply(&mut self, frame: Incoming<'_>, text: &str, health: &mut Health) {
         let id = frame.request_id.as_deref().unwrap_or_default();
         let Some(idx) = id.strip_prefix('m').and_then(|n| n.parse::<usize>().ok()) else {
             health.error(format!("reply with a foreign requestId {id:?}"));
@@ -165,7 +165,7 @@ impl SendHandler {
         }
     }
 
-    fn created(&mut self, frame: Incoming, health: &mut Health) {
+    fn created(&mut self, frame: Incoming<'_>, health: &mut Health) {
         let Some(message) = frame.message else {
             health.error("message.created without a message".into());
             return;
@@ -188,7 +188,11 @@ impl SendHandler {
         if expected_room.map(String::as_str) != Some(event_room) || message_room != event_room {
             self.stats.wrong_room += 1;
         }
-        let last = self.last_seq.entry(message_room).or_insert(0);
+        // Looked up by `&str` first: the key is copied once per room, not per frame.
+        let last = match self.last_seq.get_mut(&*message_room) {
+            Some(last) => last,
+            None => self.last_seq.entry(message_room.into_owned()).or_insert(0),
+        };
         if seq < *last {
             self.stats.out_of_order += 1;
         }
@@ -212,8 +216,8 @@ impl SendHandler {
 impl Handler for SendHandler {
     type Stats = ConnStats;
 
-    fn frame(&mut self, frame: Incoming, text: &str, health: &mut Health) {
-        match frame.kind.as_str() {
+    fn frame(&mut self, frame: Incoming<'_>, text: &str, health: &mut Health) {
+        match &*frame.kind {
             "reply" => self.reply(frame, text, health),
             "message.created" => self.created(frame, health),
             _ => health.other_frames += 1,

@@ -66,7 +66,7 @@ impl RobotHandler {
         Some(idx)
     }
 
-    fn reply(&mut self, frame: Incoming, text: &str, health: &mut Health) {
+    fn reply(&mut self, frame: Incoming<'_>, text: &str, health: &mut Health) {
         let id = frame.request_id.as_deref().unwrap_or_default();
         let t = Arc::clone(&self.tracker);
         let Some(idx) = id
@@ -104,10 +104,10 @@ impl RobotHandler {
 
     /// The response's `message.created` (it carries the ask's `clientMsgId` and
     /// `replyTo`) always precedes its deltas, so it names the answer for every reader.
-    fn created(&mut self, frame: Incoming, health: &mut Health) {
+    fn created(&mut self, frame: Incoming<'_>, health: &mut Health) {
         let ours = frame.message.as_ref().and_then(|m| {
             let idx = self.tracker.index_of(m.client_msg_id.as_deref()?)?;
-            Some((idx, m.id.clone()?, m.reply_to.is_some()))
+            Some((idx, m.id.as_deref()?.to_owned(), m.reply_to.is_some()))
         });
         match ours {
             Some((idx, id, true)) => {
@@ -123,7 +123,7 @@ impl RobotHandler {
     /// `Some(idx)` for a push of one of our answers; counts orphans in our rooms.
     fn answer_of(
         &mut self,
-        frame: &Incoming,
+        frame: &Incoming<'_>,
         message_id: Option<&str>,
         health: &mut Health,
     ) -> Option<usize> {
@@ -142,7 +142,7 @@ impl RobotHandler {
         idx
     }
 
-    fn delta(&mut self, frame: Incoming, health: &mut Health) {
+    fn delta(&mut self, frame: Incoming<'_>, health: &mut Health) {
         let Some(idx) = self.answer_of(&frame, frame.message_id.as_deref(), health) else {
             return;
         };
@@ -165,7 +165,7 @@ impl RobotHandler {
         }
     }
 
-    fn updated(&mut self, frame: Incoming, health: &mut Health) {
+    fn updated(&mut self, frame: Incoming<'_>, health: &mut Health) {
         let id = frame.message.as_ref().and_then(|m| m.id.clone());
         let Some(idx) = self.answer_of(&frame, id.as_deref(), health) else {
             return;
@@ -196,8 +196,8 @@ impl RobotHandler {
 impl Handler for RobotHandler {
     type Stats = RobotStats;
 
-    fn frame(&mut self, frame: Incoming, text: &str, health: &mut Health) {
-        match frame.kind.as_str() {
+    fn frame(&mut self, frame: Incoming<'_>, text: &str, health: &mut Health) {
+        match &*frame.kind {
             "reply" => self.reply(frame, text, health),
             "message.created" => self.created(frame, health),
             "message.delta" => self.delta(frame, health),
