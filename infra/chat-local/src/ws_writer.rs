@@ -246,34 +246,36 @@ mod tests {
         assert_eq!(writes(&wire), vec![vec!["first"], vec!["second"]]);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn frames_queued_before_a_close_still_go_out_in_order() {
+    /// Queues "a" and lets it go out, queues `more` (and drops the channel if told to),
+    /// then lets the writer run to its end: every frame written, in order, and whether
+    /// the socket was closed.
+    async fn run_to_the_end(more: Vec<Outgoing>, drop_channel: bool) -> (Vec<String>, bool) {
         let (tx, wire, task) = writer();
         tx.send(text("a")).unwrap();
         settle().await;
-        tx.send(text("b")).unwrap();
-        tx.send(text("c")).unwrap();
-        tx.send(Outgoing::Close).unwrap();
+        for out in more {
+            tx.send(out).unwrap();
+        }
+        let kept = (!drop_channel).then_some(tx);
         tokio::time::advance(FLUSH_INTERVAL).await;
         task.await.unwrap();
+        drop(kept);
         let wire = wire.lock().unwrap();
-        let all: Vec<&str> = wire.writes.iter().flatten().map(String::as_str).collect();
-        assert_eq!(all, ["a", "b", "c", "<close>"]);
-        assert!(wire.closed);
+        (wire.writes.concat(), wire.closed)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn frames_queued_before_a_close_still_go_out_in_order() {
+        let queued = vec![text("b"), text("c"), Outgoing::Close];
+        let (written, closed) = run_to_the_end(queued, false).await;
+        assert_eq!(written, ["a", "b", "c", "<close>"]);
+        assert!(closed);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_dropped_channel_flushes_what_is_queued_and_closes() {
-        let (tx, wire, task) = writer();
-        tx.send(text("a")).unwrap();
-        settle().await;
-        tx.send(text("b")).unwrap();
-        drop(tx);
-        tokio::time::advance(FLUSH_INTERVAL).await;
-        task.await.unwrap();
-        let wire = wire.lock().unwrap();
-        let all: Vec<&str> = wire.writes.iter().flatten().map(String::as_str).collect();
-        assert_eq!(all, ["a", "b"]);
-        assert!(wire.closed);
+        let (written, closed) = run_to_the_end(vec![text("b")], true).await;
+        assert_eq!(written, ["a", "b"]);
+        assert!(closed);
     }
 }
