@@ -146,12 +146,36 @@ async fn escalation_to_a_new_room_carries_the_guest_and_concludes_the_old_room()
             .await,
         "not_found"
     );
-    let first = t.ok(&ca, "history.get", json!({"roomId": new})).await;
+    // Staff see where the earlier conversation is; the guest sees only that it goes on,
+    // never the supervisor path.
+    let staff = t.ok(&ca, "history.get", json!({"roomId": new})).await;
+    let note = staff["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["text"].as_str().unwrap_or("").contains("/supervisor/"))
+        .expect("staff get the earlier room's transcript path");
+    assert_eq!(
+        note["text"],
+        format!("Earlier conversation: /supervisor/rooms/{old}/transcript")
+    );
+    assert_eq!(note["visibility"], "employees");
+    let seen = t.ok(&guest, "history.get", json!({"roomId": new})).await;
+    let texts: Vec<&str> = seen["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
     assert!(
-        first["messages"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("/supervisor/rooms/{old}/transcript"))
+        texts
+            .iter()
+            .any(|t| t.starts_with("This conversation continues from")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().all(|t| !t.contains("/supervisor/")),
+        "{texts:?}"
     );
 }
 

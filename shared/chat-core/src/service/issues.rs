@@ -19,7 +19,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::ids::{MemberId, RoomId, UserId};
 use crate::model::{
     AccountKind, Conclusion, Issue, IssueEvent, IssueStatus, MessageText, ParticipantKind, Room,
-    RoomStatus, Tier, UserRecord,
+    RoomStatus, Tier, UserRecord, Visibility,
 };
 use crate::policy;
 use crate::protocol::actions::{IssueConclude, IssueEscalate};
@@ -256,10 +256,18 @@ impl App {
             self.move_guest(guest, &room).await?;
         }
         let text = format!(
-            "This conversation continues from \"{}\" (escalated). Its transcript: /supervisor/rooms/{}/transcript",
-            old.title, old.id
+            "This conversation continues from \"{}\" (escalated).",
+            old.title
         );
         self.post_system(&room, text).await?;
+        // Where to read the earlier conversation is for the staff: the path is a
+        // supervisor route, which a guest could not open anyway.
+        let note = format!(
+            "Earlier conversation: /supervisor/rooms/{}/transcript",
+            old.id
+        );
+        self.post_system_for(&room, note, Visibility::Employees)
+            .await?;
         Ok(room)
     }
 
