@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 
 use chat_core::{CoreError, CoreResult};
 
+use super::checkpoint::CatchUp;
 use super::{OpError, immediate};
 use crate::error::EmbeddedError;
 
@@ -36,6 +37,8 @@ use crate::error::EmbeddedError;
 #[derive(Default)]
 pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
+    /// Requests from the WAL checkpointer to complete a checkpoint between batches.
+    pub(crate) wal: Arc<CatchUp>,
 }
 
 #[derive(Default)]
@@ -188,6 +191,9 @@ impl GroupCommit {
         let _stop = StopWriting(self);
         loop {
             let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            // Between two batches nothing can append: the moment to let the WAL start
+            // over (see `checkpoint`). Writes queued meanwhile join the next batch.
+            self.wal.finish_if_asked(&guard);
             // Taken after the connection is ours, so writes that queued while another
             // operation held it join this batch.
             let writes = {

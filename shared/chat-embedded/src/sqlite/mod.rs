@@ -83,6 +83,11 @@ impl SqliteStore {
     /// Opens (creating it and its parent folders if needed) the database file at `path`
     /// and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, EmbeddedError> {
+        Self::open_with(path, checkpoint::POLICY)
+    }
+
+    /// [`SqliteStore::open`] with another checkpoint policy (tests shrink it).
+    fn open_with(path: &Path, policy: checkpoint::Policy) -> Result<SqliteStore, EmbeddedError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| EmbeddedError::CreateDir {
                 path: parent.to_path_buf(),
@@ -114,10 +119,23 @@ impl SqliteStore {
         // connection then, and SQLite's own checkpoints.
         if wal {
             // Checkpoints move to a background thread (`checkpoint`), out of commits.
-            match checkpoint::start(path, &store._checkpointer) {
+            let started = checkpoint::start(
+                path,
+                &store._checkpointer,
+                Arc::clone(&store.group.wal),
+                policy,
+            );
+            match started {
                 Ok(()) => {
                     let conn = store.conn.lock().unwrap_or_else(PoisonError::into_inner);
                     conn.pragma_update(None, "wal_autocheckpoint", 0)
+                        .and_then(|()| {
+                            conn.pragma_update(
+                                None,
+                                "journal_size_limit",
+                                checkpoint::WAL_SIZE_LIMIT,
+                            )
+                        })
                         .map_err(|source| EmbeddedError::Open {
                             path: path.to_path_buf(),
                             source,
