@@ -137,7 +137,10 @@ async fn run(
                 shared.hub.touch(&id);
                 let event = message_event(&id, text.as_str(), peer);
                 // Awaited before reading on: one connection's frames run in order.
-                let answer = shared.functions.ws(Function::WsMessage, event).await;
+                // Boxed: inline, the handler's whole state machine (the core's dispatch
+                // of every action) would be part of this task and held by every idle
+                // socket; boxed it exists only while a frame is being handled.
+                let answer = Box::pin(shared.functions.ws(Function::WsMessage, event)).await;
                 if answer.status_code >= 500 {
                     // The function itself failed (local Lambda mode): tell the client,
                     // as API Gateway answers a failed integration.
@@ -183,10 +186,13 @@ async fn run(
 }
 
 async fn disconnect(shared: &Shared, id: &ConnectionId, peer: SocketAddr) {
-    let answer = shared
-        .functions
-        .ws(Function::WsDisconnect, disconnect_event(id, peer))
-        .await;
+    // Boxed for the same reason as `$default` in `run`.
+    let answer = Box::pin(
+        shared
+            .functions
+            .ws(Function::WsDisconnect, disconnect_event(id, peer)),
+    )
+    .await;
     if answer.status_code != 200 {
         warn!(status = answer.status_code, "$disconnect failed");
     }
