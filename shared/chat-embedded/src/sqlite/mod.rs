@@ -24,9 +24,10 @@
 //!   committed state, and a write's caller hears back only after its commit, so a read
 //!   started after a write returned sees it. An in-memory database has no second
 //!   connection; there every operation uses the one.
-//! - The shortest of those reads (a connection, a room's audience) run on the calling
-//!   thread when a reader is free at once (`run_point_read`), skipping the pool's
-//!   thread hand-offs; they never wait there for a lock.
+//! - The short reads of one row or one room's rows (a connection, a user, a room, a
+//!   membership, a room's audience) run on the calling thread when a reader is free at
+//!   once (`run_point_read`), skipping the pool's thread hand-offs; they never wait
+//!   there for a lock.
 
 mod audit;
 mod checkpoint;
@@ -266,7 +267,8 @@ impl SqliteStore {
     }
 
     /// Like [`SqliteStore::run_read`], for the short reads on every message's path (its
-    /// connection, its room's audience): when a reader connection is free at once, `op`
+    /// connection, its sender, its room, the membership, the room's audience): when a
+    /// reader connection is free at once, `op`
     /// runs right here instead of on the blocking pool. Those reads take microseconds,
     /// while the pool's hop costs a thread wake-up each way (thread wake-ups and sleeps
     /// were a third of the gateway's CPU under load). It never waits on this thread: a

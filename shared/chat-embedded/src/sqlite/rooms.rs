@@ -181,7 +181,7 @@ impl RoomStore for SqliteStore {
 
     async fn room(&self, id: &RoomId) -> CoreResult<Option<Room>> {
         let id = id.clone();
-        self.run_read("read room", move |conn| {
+        self.run_point_read("read room", move |conn| {
             let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE room_id = ?1");
             Ok(conn
                 .prepare_cached(&sql)?
@@ -292,7 +292,7 @@ impl RoomStore for SqliteStore {
     async fn is_member(&self, room: &RoomId, member: &str) -> CoreResult<bool> {
         let room = room.clone();
         let member = member.to_string();
-        self.run_read("check membership", move |conn| {
+        self.run_point_read("check membership", move |conn| {
             Ok(conn
                 .prepare_cached("SELECT 1 FROM members WHERE room_id = ?1 AND member_id = ?2")?
                 .exists(params![room.as_str(), member])?)

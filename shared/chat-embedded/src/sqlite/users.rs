@@ -95,7 +95,7 @@ impl UserStore for SqliteStore {
 
     async fn user_by_id(&self, id: &UserId) -> CoreResult<Option<UserRecord>> {
         let id = id.clone();
-        self.run_read("read user", move |conn| {
+        self.run_point_read("read user", move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1");
             Ok(conn
                 .prepare_cached(&sql)?
