@@ -15,8 +15,8 @@
 //! more during the pass. Measured: 956 MB of WAL after 30 s at 1,400 messages/s, for a
 //! 22 MB database; and each commit then also grows the file.
 //!
-//! So when the WAL passes [`POLICY`]'s `restart_after` frames, the background thread asks the
-//! writer ([`CatchUp`]) to finish the job. Between two batches, holding the only
+//! So when the WAL passes [`POLICY`]'s `restart_after` frames, the background thread
+//! asks the writer ([`CatchUp`]) to finish the job. Between two batches, holding the only
 //! writing connection, the writer runs one more passive checkpoint: nothing can append
 //! meanwhile, so it copies the few frames written since the background pass and the
 //! WAL is fully copied back. The writer's next transaction then starts the WAL over
