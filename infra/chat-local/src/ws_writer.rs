@@ -18,11 +18,13 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 use tracing::debug;
 
-/// A busy socket flushes at most once per this interval. Two milliseconds is far below
-/// what a person notices and inside the 10 ms p99 budget of the standard load scenario;
-/// at 2,500 frames/s per socket it gathers about five frames per write. (1, 2 and 4 ms
-/// were measured; see BENCHMARKS.md.)
-pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(2);
+/// A busy socket flushes at most once per this interval. Four milliseconds is far below
+/// what a person notices; at 2,500 frames/s per socket it gathers about ten frames per
+/// write. Only a busy socket waits (a quiet one writes at once). 1, 2 and 4 ms were
+/// measured (BENCHMARKS.md): since the send path stopped hopping threads, 4 ms gives
+/// both the higher saturation point and the lower p99 under load, because the fewer
+/// writes leave the CPU to everything else on the message's path.
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(4);
 
 /// Most frames gathered into one flush, so one burst's buffer stays bounded.
 const MAX_FRAMES_PER_FLUSH: usize = 256;
