@@ -33,15 +33,25 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
-# Fake credentials: nothing here may reach real AWS. Each test process that needs the
-# AWS API emulator starts its own moto on a free loopback port (chat-aws's testkit) and
-# it dies with the process, so tables do not pile up in one long-lived emulator.
+# Fake credentials: nothing here may reach real AWS.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT CHAT_BACKEND CHAT_AWS_ENDPOINT \
   CHAT_LAMBDA_ENDPOINT CHAT_RATE_LIMIT
 
-step "cargo nextest run --workspace (embedded backend for the end-to-end tests)"
-cargo nextest run --workspace --locked
+# The AWS API emulator: one moto server per test thread, on loopback. A test process
+# uses the server at its nextest slot (chat-aws's testkit), so no two tests running at
+# once share one Python interpreter, and no test pays moto's start-up (about a second
+# of CPU, for each of some 150 AWS tests). Every test names its own table, queue and
+# bucket, so tests that follow each other on a server never meet.
+test_threads=${NEXTEST_TEST_THREADS:-$(nproc)}
+start_moto_pool "$test_threads"
+trap 'kill $MOTO_POOL_PIDS 2>/dev/null || true' EXIT
+export CHAT_TEST_AWS_ENDPOINT="$MOTO_POOL_URLS"
+
+# --all-targets: the criterion benchmarks and the examples build too, and each
+# benchmark runs once as a test (criterion's test mode), so they cannot rot.
+step "cargo nextest run --workspace --all-targets (embedded backend for the end-to-end tests)"
+cargo nextest run --workspace --all-targets --locked
 
 # The API descriptions, checked with the tools their readers use (the Rust tests above
 # already hold them equal to the code): AsyncAPI parser and the TypeScript compiler
@@ -82,7 +92,9 @@ else
 fi
 
 step "end-to-end tests on the AWS backend (moto), same build"
-CHAT_E2E_BACKEND=aws cargo nextest run --workspace --locked -E 'package(chat-e2e)'
+CHAT_E2E_BACKEND=aws cargo nextest run --workspace --all-targets --locked -E 'package(chat-e2e)'
+kill $MOTO_POOL_PIDS 2>/dev/null || true
+unset CHAT_TEST_AWS_ENDPOINT
 
 if [ -f ../shared/acceptance/smoke.py ]; then
   # The debug binaries the test build made (chat-local and every function have
@@ -95,7 +107,7 @@ if [ -f ../shared/acceptance/smoke.py ]; then
 
   step "acceptance smoke (chat-local, AWS backend on moto)"
   start_moto
-  trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+  trap 'kill $MOTO_PID $MOTO_POOL_PIDS 2>/dev/null || true' EXIT
   CHAT_BACKEND=aws CHAT_AWS_ENDPOINT="$MOTO_URL" CHAT_LOCAL_BIN="$gateway" \
     python3 ../shared/acceptance/smoke.py
   kill "$MOTO_PID" 2>/dev/null || true

@@ -40,3 +40,17 @@ start_moto() {
   MOTO_URL="http://127.0.0.1:$port"
   wait_for_http "$MOTO_URL/moto-api/" "$log"
 }
+
+# Starts N moto servers (start_moto each); sets MOTO_POOL_URLS (comma-separated, the
+# form CHAT_TEST_AWS_ENDPOINT takes: each nextest slot uses its own server) and
+# MOTO_POOL_PIDS. The caller kills them.
+start_moto_pool() {
+  local n=$1 urls=() pids=()
+  for _ in $(seq 1 "$n"); do
+    start_moto
+    urls+=("$MOTO_URL")
+    pids+=("$MOTO_PID")
+  done
+  MOTO_POOL_URLS=$(IFS=,; echo "${urls[*]}")
+  MOTO_POOL_PIDS="${pids[*]}"
+}

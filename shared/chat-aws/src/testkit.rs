@@ -5,9 +5,13 @@
 //! through a small shell guard that kills it when this process's end of a pipe closes,
 //! so a test binary that exits (or is killed) never leaves a server behind.
 //!
-//! Set `CHAT_TEST_AWS_ENDPOINT` to use a server that is already running instead (CI
-//! may start one for all test binaries). Without either, the tests fail with a message
-//! saying how to install moto: AWS code that is not exercised is not tested.
+//! Set `CHAT_TEST_AWS_ENDPOINT` to use servers that are already running instead: one
+//! URL, or a comma-separated list. With a list, a test run by cargo-nextest uses the
+//! server at its slot (`NEXTEST_TEST_GLOBAL_SLOT`, modulo the list's length), so
+//! `tests/run-all.sh` starts one server per test thread and each process skips
+//! moto's start-up (about a second of CPU) without sharing one Python interpreter with
+//! the test running beside it. Without either, the tests fail with a message saying how
+//! to install moto: AWS code that is not exercised is not tested.
 //!
 //! Every test gets its own resource names ([`unique_target`]) so tests can share one
 //! server in parallel.
@@ -53,10 +57,11 @@ fn start() -> Server {
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::set_var("AWS_REGION", REGION);
     }
-    if let Ok(url) = std::env::var(ENDPOINT_VAR) {
-        if !url.trim().is_empty() {
+    if let Ok(urls) = std::env::var(ENDPOINT_VAR) {
+        let slot = std::env::var("NEXTEST_TEST_GLOBAL_SLOT").ok();
+        if let Some(url) = pick_endpoint(&urls, slot.as_deref()) {
             return Server {
-                endpoint: url.trim_end_matches('/').to_string(),
+                endpoint: url,
                 _guard: None,
             };
         }
@@ -80,6 +85,22 @@ fn start() -> Server {
         endpoint: format!("http://{addr}"),
         _guard: Some(guard),
     }
+}
+
+/// The server for this test from `CHAT_TEST_AWS_ENDPOINT`'s comma-separated `urls`:
+/// the one at `slot` (cargo-nextest's global slot, which two tests running at the same
+/// time never share) modulo the count, else the first. `None` if the list is empty.
+fn pick_endpoint(urls: &str, slot: Option<&str>) -> Option<String> {
+    let urls: Vec<&str> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return None;
+    }
+    let slot: usize = slot.and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    Some(urls[slot % urls.len()].trim_end_matches('/').to_string())
 }
 
 fn free_port() -> u16 {
@@ -141,4 +162,41 @@ pub async fn clients(target: AwsTarget) -> AwsClients {
         .load()
         .await;
     AwsClients::from_sdk_config(target, &sdk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_endpoint;
+
+    #[test]
+    fn each_nextest_slot_gets_its_own_server_from_the_list() {
+        let urls = "http://127.0.0.1:1, http://127.0.0.1:2/";
+        assert_eq!(
+            pick_endpoint(urls, Some("0")).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            pick_endpoint(urls, Some("1")).as_deref(),
+            Some("http://127.0.0.1:2")
+        );
+        // More slots than servers wrap around; no slot (plain cargo test) is the first.
+        assert_eq!(
+            pick_endpoint(urls, Some("3")).as_deref(),
+            Some("http://127.0.0.1:2")
+        );
+        assert_eq!(
+            pick_endpoint(urls, None).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            pick_endpoint("http://127.0.0.1:9", Some("5")).as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+    }
+
+    #[test]
+    fn an_empty_list_starts_a_server_instead() {
+        assert_eq!(pick_endpoint("", Some("0")), None);
+        assert_eq!(pick_endpoint(" , ", None), None);
+    }
 }

@@ -67,6 +67,13 @@ async fn setup(
     (c, room)
 }
 
+/// One case's app, sender connection and room, built on first use.
+struct Case {
+    app: TestApp,
+    conn: chat_core::ids::ConnectionId,
+    room: String,
+}
+
 fn bench_send(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().expect("temp folder");
@@ -76,30 +83,36 @@ fn bench_send(c: &mut Criterion) {
         .into_iter()
         .flat_map(|k| cases.into_iter().map(move |c| (k, c)))
     {
-        let store: Arc<dyn Store> = match store_kind {
-            "memory" => Arc::new(MemoryStore::new()),
-            _ => Arc::new(
-                SqliteStore::open(&dir.path().join(format!("bench-{members}-{others}.db")))
-                    .expect("sqlite store"),
-            ),
-        };
-        let mut cfg = test_config();
-        cfg.limits.actions_per_second = 0;
-        let t = TestApp::with_store(store, cfg);
-        let (conn, room) = rt.block_on(setup(&t, members, others));
-        let mut n = 0u64;
         let label = if others == 0 {
             format!("{store_kind}/members")
         } else {
             format!("{store_kind}/members_with_{others}_busy_neighbours")
         };
+        // Built inside the routine, so a filtered run (`cargo bench -- sqlite`, or the
+        // test suite running one case at a time) sets up only the cases it measures.
+        let mut case: Option<Case> = None;
+        let mut n = 0u64;
         group.bench_with_input(BenchmarkId::new(label, members), &members, |b, _| {
+            let Case { app: t, conn, room } = case.get_or_insert_with(|| {
+                let store: Arc<dyn Store> = match store_kind {
+                    "memory" => Arc::new(MemoryStore::new()),
+                    _ => Arc::new(
+                        SqliteStore::open(&dir.path().join(format!("bench-{members}-{others}.db")))
+                            .expect("sqlite store"),
+                    ),
+                };
+                let mut cfg = test_config();
+                cfg.limits.actions_per_second = 0;
+                let app = TestApp::with_store(store, cfg);
+                let (conn, room) = rt.block_on(setup(&app, members, others));
+                Case { app, conn, room }
+            });
             b.iter(|| {
                 n += 1;
                 let frame = format!(
                     r#"{{"action":"message.send","requestId":"r{n}","roomId":"{room}","clientMsgId":"m{n}","text":"hello"}}"#
                 );
-                rt.block_on(t.app.handle_frame(&conn, &frame));
+                rt.block_on(t.app.handle_frame(conn, &frame));
                 // Drop the recorded frames so memory stays flat across iterations.
                 t.push.clear();
             })
