@@ -3,7 +3,7 @@
 #   1. every Rust test in the workspace with cargo-nextest (unit, port contracts on every
 #      adapter — the AWS ones against a moto server on loopback —, handlers, end-to-end
 #      over real HTTP/WebSocket against the local gateway, forms golden + property
-#      tests, the lean-Lambda dependency check);
+#      tests, the lean-Lambda dependency check, each criterion benchmark run once);
 #   2. the end-to-end tests again with the gateway on the AWS backend (moto), from the
 #      same build (no second compile: same command, a filter and one variable);
 #   3. the black-box acceptance smoke (../shared/acceptance) against the gateway binary
