@@ -43,7 +43,9 @@ unset AWS_PROFILE AWS_SESSION_TOKEN CHAT_TEST_AWS_ENDPOINT CHAT_BACKEND CHAT_AWS
 # once share one Python interpreter, and no test pays moto's start-up (about a second
 # of CPU, for each of some 150 AWS tests). Every test names its own table, queue and
 # bucket, so tests that follow each other on a server never meet.
-test_threads=${NEXTEST_TEST_THREADS:-$(nproc)}
+test_threads=${NEXTEST_TEST_THREADS:-}
+# nextest also takes "num-cpus" or a negative offset there: one server per CPU then.
+[[ "$test_threads" =~ ^[1-9][0-9]*$ ]] || test_threads=$(nproc)
 start_moto_pool "$test_threads"
 trap 'kill $MOTO_POOL_PIDS 2>/dev/null || true' EXIT
 export CHAT_TEST_AWS_ENDPOINT="$MOTO_POOL_URLS"
