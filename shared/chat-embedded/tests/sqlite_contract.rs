@@ -55,6 +55,8 @@ async fn two_connections_on_one_file_keep_the_races_safe() {
     .await;
     let (a, b) = open("invites");
     store::invites::concurrent_invite_takes_have_one_winner(&[&a as &dyn Store, &b]).await;
+    let (a, b) = open("audience");
+    store::connections::the_audience_follows_changes_made_through(&a, &b).await;
     let (a, b) = open("audit");
     store::audit::concurrent_audit_appends_are_gapless(&[&a as &dyn Store, &b]).await;
     let (a, b) = open("files");

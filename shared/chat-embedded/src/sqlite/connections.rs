@@ -3,9 +3,11 @@
 //! A room's audience is one query: the room's members joined to their connections, plus
 //! the room's observers who are not members. Both halves start from the room's own rows
 //! (`members` and `observers` primary keys), so the cost does not grow with other rooms.
-//! Observer rows cascade away with their connection.
+//! Observer rows cascade away with their connection. Between changes the result is
+//! served from memory (`audience_cache`), after one read of the change counter.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};
@@ -16,6 +18,7 @@ use chat_core::ids::{ConnectionId, MemberId, RoomId, UserId};
 use chat_core::model::{Connection, RoomConnection};
 use chat_core::ports::ConnectionStore;
 
+use super::audience_cache::current_version;
 use super::codec::{from_name, get_id, get_parsed, get_time, get_u32, json, name, time};
 use super::{SqliteStore, immediate};
 
@@ -108,7 +111,13 @@ impl ConnectionStore for SqliteStore {
 
     async fn room_connections(&self, room: &RoomId) -> CoreResult<Vec<RoomConnection>> {
         let room = room.clone();
+        let cache = Arc::clone(&self.audiences);
         self.run_point_read("list room connections", move |conn| {
+            // The counter first, then the rows: see `audience_cache` for why.
+            let version = current_version(conn)?;
+            if let Some(audience) = cache.get(&room, version) {
+                return Ok(audience);
+            }
             let sql = format!(
                 "SELECT {COLUMNS}, 0 AS observer FROM members m \
                    JOIN connections c ON c.user_id = m.member_id \
@@ -130,6 +139,7 @@ impl ConnectionStore for SqliteStore {
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
+            cache.put(&room, version, &list);
             Ok(list)
         })
         .await

@@ -28,7 +28,10 @@
 //!   membership, a room's audience) run on the calling thread when a reader is free at
 //!   once (`run_point_read`), skipping the pool's thread hand-offs; they never wait
 //!   there for a lock.
+//! - A room's audience is remembered between messages (`audience_cache`) until a
+//!   trigger-kept counter says members, connections or observers changed.
 
+mod audience_cache;
 mod audit;
 mod checkpoint;
 mod codec;
@@ -70,6 +73,8 @@ pub struct SqliteStore {
     readers: Arc<Vec<Mutex<Connection>>>,
     /// Round-robin start for picking a reader.
     next_reader: Arc<AtomicUsize>,
+    /// Room audiences between changes (see `audience_cache`).
+    audiences: Arc<audience_cache::AudienceCache>,
     /// Keeps the WAL checkpointer thread (file stores) running while a clone lives.
     _checkpointer: Arc<()>,
 }
@@ -200,6 +205,7 @@ impl SqliteStore {
             group: Arc::default(),
             readers: Arc::new(Vec::new()),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            audiences: Arc::default(),
             _checkpointer: Arc::new(()),
         })
     }

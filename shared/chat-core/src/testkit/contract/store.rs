@@ -95,6 +95,7 @@ where
             connections::room_connections_are_members_connections_plus_observers,
             connections::connections_opened_before_joining_are_in_the_audience,
             connections::deleting_a_connection_drops_its_observer_entries,
+            connections::the_audience_follows_every_change,
             connections::online_users_is_the_connected_subset,
             tickets::a_ticket_is_taken_once,
             tickets::an_expired_ticket_is_refused,

@@ -291,3 +291,78 @@ pub async fn online_users_is_the_connected_subset(store: &dyn Store) {
     );
     assert!(online.contains("usr_alice"));
 }
+
+/// A store may keep audiences between reads (the SQLite store does), so every change to
+/// members, connections or observers must show in the next read of an audience read
+/// just before it.
+pub async fn the_audience_follows_every_change(store: &dyn Store) {
+    the_audience_follows_changes_made_through(store, store).await;
+}
+
+/// [`the_audience_follows_every_change`] with the reads through `reader` and the
+/// changes through `writer`: two handles on one database, as the gateway and the admin
+/// CLI hold.
+pub async fn the_audience_follows_changes_made_through(reader: &dyn Store, writer: &dyn Store) {
+    let room = rid("room_1");
+    let read = |what: &'static str| async move {
+        audience(
+            "room_1",
+            ok(what, reader.room_connections(&rid("room_1")).await),
+        )
+    };
+    seed_room(writer, "room_1", 0, &[employee_member("usr_alice")]).await;
+    assert!(read("empty").await.is_empty());
+
+    let a1 = connection("conn_a1", "usr_alice", AccountKind::Employee);
+    ok("put", writer.put_connection(&a1).await);
+    assert_eq!(
+        read("after connect").await,
+        expected(&[("conn_a1", false)]),
+        "a member's new connection joins the audience"
+    );
+
+    let j = connection("conn_j", "usr_john", AccountKind::Guest);
+    ok("put", writer.put_connection(&j).await);
+    assert_eq!(
+        read("not yet a member").await,
+        expected(&[("conn_a1", false)])
+    );
+    ok(
+        "join",
+        writer.add_member(&room, &guest_member("usr_john")).await,
+    );
+    assert_eq!(
+        read("after join").await,
+        expected(&[("conn_a1", false), ("conn_j", false)]),
+        "a new member's open connections join the audience"
+    );
+
+    let sup = connection("conn_sup", "usr_sup", AccountKind::Employee);
+    ok("put", writer.put_connection(&sup).await);
+    ok("observe", writer.add_observer(&room, &sup.id).await);
+    assert_eq!(
+        read("after observe").await,
+        expected(&[("conn_a1", false), ("conn_j", false), ("conn_sup", true)]),
+        "an observer joins the audience"
+    );
+
+    ok("disconnect", writer.delete_connection(&a1.id).await);
+    assert_eq!(
+        read("after disconnect").await,
+        expected(&[("conn_j", false), ("conn_sup", true)]),
+        "a closed connection leaves the audience"
+    );
+
+    ok("leave", writer.remove_member(&room, "usr_john").await);
+    assert_eq!(
+        read("after leave").await,
+        expected(&[("conn_sup", true)]),
+        "a removed member's connections leave the audience"
+    );
+
+    ok("disconnect", writer.delete_connection(&sup.id).await);
+    assert!(
+        read("after the observer left").await.is_empty(),
+        "an observer's closed connection leaves the audience"
+    );
+}
