@@ -46,7 +46,9 @@ pub mod server;
 mod web_ui;
 mod worker;
 mod ws;
-mod ws_writer;
+/// Public only for the `ws_floor` example, which measures the socket layer on its own.
+#[doc(hidden)]
+pub mod ws_writer;
 
 pub use config::GatewayConfig;
 pub use server::{RunningGateway, start};

@@ -24,7 +24,7 @@ use tracing::debug;
 /// measured (BENCHMARKS.md): since the send path stopped hopping threads, 4 ms gives
 /// both the higher saturation point and the lower p99 under load, because the fewer
 /// writes leave the CPU to everything else on the message's path.
-pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(4);
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(4);
 
 /// Most frames gathered into one flush, so one burst's buffer stays bounded.
 const MAX_FRAMES_PER_FLUSH: usize = 256;
@@ -40,8 +40,20 @@ const MAX_FRAMES_PER_FLUSH: usize = 256;
 /// so a frame on a quiet socket goes out at once (no added latency at low load) and a
 /// frame on a busy one waits at most one interval (plus the timer's millisecond
 /// granularity).
-pub(crate) async fn write_loop<S>(mut sink: S, mut rx: UnboundedReceiver<Outgoing>)
+pub async fn write_loop<S>(sink: S, rx: UnboundedReceiver<Outgoing>)
 where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    write_loop_every(sink, rx, FLUSH_INTERVAL).await
+}
+
+/// [`write_loop`] with another gathering interval (the `ws_floor` example measures
+/// several).
+pub async fn write_loop_every<S>(
+    mut sink: S,
+    mut rx: UnboundedReceiver<Outgoing>,
+    interval: Duration,
+) where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let mut busy_until: Option<Instant> = None;
@@ -78,7 +90,7 @@ where
             debug!(error = %e, "socket write failed");
             return;
         }
-        busy_until = Some(Instant::now() + FLUSH_INTERVAL);
+        busy_until = Some(Instant::now() + interval);
     }
     // The channel closed (the socket is being torn down): what was fed is flushed by
     // the close.
