@@ -438,8 +438,8 @@ impl TestServer {
 
 // ---- a gateway in a child process (for SIGKILL) --------------------------------------
 
-/// The variable that turns a run of this test binary into a child gateway: the data
-/// folder it serves (see [`TestServer::start_child`]).
+/// The data folder the child gateway binary (`chat-e2e-child-gateway`) serves (see
+/// [`TestServer::start_child`]).
 pub const CHILD_DIR_VAR: &str = "CHAT_E2E_CHILD_DATA_DIR";
 
 /// A gateway running in a child process: the only way to crash a gateway for real
@@ -468,32 +468,22 @@ impl Drop for ChildGateway {
 }
 
 impl TestServer {
-    /// Starts a demo gateway in a child process on a fresh data folder: this test binary
-    /// run again with only `child_test`, an `#[ignore]`d test whose body is
-    /// [`serve_child`]. `vars` are given to the child gateway as with
+    /// Starts a demo gateway in a child process on a fresh data folder: `child_exe` is
+    /// this package's `chat-e2e-child-gateway` binary (a test passes
+    /// `env!("CARGO_BIN_EXE_chat-e2e-child-gateway")`), whose body is [`serve_child`].
+    /// `vars` are given to the child gateway as with
     /// [`start_with_env`](Self::start_with_env). The returned server talks to the child;
     /// after [`ChildGateway::kill_hard`], [`restart`](Self::restart) starts a gateway in
     /// this process on the same folder (and, on AWS, the same resources and emulator).
-    pub async fn start_child(
-        child_test: &str,
-        vars: &[(&str, &str)],
-    ) -> (TestServer, ChildGateway) {
+    pub async fn start_child(child_exe: &str, vars: &[(&str, &str)]) -> (TestServer, ChildGateway) {
         let dir = tempfile::Builder::new()
             .prefix("chat-e2e-")
             .tempdir()
             .expect("create a temp data folder");
         let mut options = Options::new(dir.path());
         options.env = owned_env(vars);
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let mut command = std::process::Command::new(exe);
+        let mut command = std::process::Command::new(child_exe);
         command
-            .args([
-                child_test,
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
             .env(CHILD_DIR_VAR, dir.path())
             // The child exits when this pipe closes: a parent that dies takes it along.
             .stdin(std::process::Stdio::piped())
@@ -542,20 +532,16 @@ impl TestServer {
     }
 }
 
-/// The body of the child test [`TestServer::start_child`] runs: serves a demo gateway
-/// on the folder in [`CHILD_DIR_VAR`] until killed (or until the parent's pipe closes).
-/// Returns at once when the variable is unset (a normal `--ignored` run).
-pub async fn serve_child() {
-    let Some(dir) = std::env::var_os(CHILD_DIR_VAR) else {
-        return;
-    };
+/// The body of the `chat-e2e-child-gateway` binary [`TestServer::start_child`] runs:
+/// serves a demo gateway on `dir` until killed (or until the parent's pipe closes).
+pub async fn serve_child(dir: &Path) {
     std::thread::spawn(|| {
         use std::io::Read;
         let mut sink = Vec::new();
         let _ = std::io::stdin().read_to_end(&mut sink);
         std::process::exit(0);
     });
-    let mut options = Options::new(Path::new(&dir));
+    let mut options = Options::new(dir);
     options.env = std::env::vars()
         .filter(|(k, _)| k.starts_with("CHAT_"))
         .collect();

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use chat_e2e::robot_helpers::*;
-use chat_e2e::{QUIET, TIMEOUT, TestServer, create_room, created, serve_child};
+use chat_e2e::{QUIET, TIMEOUT, TestServer, create_room, created};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -521,21 +521,14 @@ fn recovery_bound() -> Duration {
     }
 }
 
-/// The child gateway of the restart test below; runs only with `CHAT_E2E_CHILD_DATA_DIR`.
-#[tokio::test]
-#[ignore = "started as a child process by robots_a_gateway_killed_mid_answer_finishes_it_after_restart"]
-async fn robots_child_gateway() {
-    serve_child().await;
-}
-
 #[tokio::test]
 async fn robots_a_gateway_killed_mid_answer_finishes_it_after_restart() {
     let vars = [
         ("CHAT_OFFLINE_PACE_MS", "150"),
         ("CHAT_ROBOT_TIMEOUT_SECONDS", "4"),
     ];
-    let child_test = "robots::robots_child_gateway"; // by module path: one e2e binary
-    let (mut server, mut child) = TestServer::start_child(child_test, &vars).await;
+    let child = env!("CARGO_BIN_EXE_chat-e2e-child-gateway");
+    let (mut server, mut child) = TestServer::start_child(child, &vars).await;
     let (alice_token, _, alice) = server.user("alice").await;
     let room = create_room(&alice, "solo", "Crash").await;
     let room_id = room["id"].as_str().expect("room id").to_string();
